@@ -1,0 +1,175 @@
+//! Matches a method and a path to an operation.
+//!
+//! Paths are split into segments once, at startup. A request path matches a template when
+//! every segment is equal or the template segment is a `{param}`; among matches, the one
+//! whose static segments come first wins, so `/files/search` beats `/files/{file_id}`.
+
+use super::Operation;
+
+/// One segment of a templated path.
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    Static(String),
+    Param(String),
+}
+
+#[derive(Debug)]
+struct Route {
+    segments: Vec<Segment>,
+    method: String,
+    operation: usize,
+}
+
+/// The result of matching a request path.
+#[derive(Debug, PartialEq)]
+pub enum RouteMatch {
+    /// The operation index and the path parameters, in template order.
+    Found(usize, Vec<(String, String)>),
+    /// The path exists, but not with this method; carries the allowed methods.
+    MethodNotAllowed(Vec<String>),
+    /// No operation has this path.
+    NotFound,
+}
+
+/// Method + path lookup over every operation of the catalog.
+#[derive(Debug)]
+pub struct Router {
+    routes: Vec<Route>,
+}
+
+impl Router {
+    /// Compiles the route table.
+    pub(crate) fn new(operations: &[Operation]) -> Router {
+        let routes = operations
+            .iter()
+            .enumerate()
+            .map(|(index, op)| Route {
+                segments: split(&op.path)
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Param(name.to_string()),
+                            None => Segment::Static(s.to_string()),
+                        },
+                    )
+                    .collect(),
+                method: op.method.clone(),
+                operation: index,
+            })
+            .collect();
+        Router { routes }
+    }
+
+    /// Finds the operation for `method` and `path` (already stripped of any `/v1` prefix).
+    pub fn find(&self, method: &str, path: &str) -> RouteMatch {
+        let segments: Vec<&str> = split(path).collect();
+        let mut best: Option<(&Route, Vec<bool>)> = None;
+        let mut allowed = Vec::new();
+        for route in &self.routes {
+            let Some(shape) = matches(&route.segments, &segments) else {
+                continue;
+            };
+            if route.method != method {
+                if !allowed.contains(&route.method) {
+                    allowed.push(route.method.clone());
+                }
+                continue;
+            }
+            // Static-before-param, compared left to right.
+            let better = match &best {
+                None => true,
+                Some((_, best_shape)) => shape > *best_shape,
+            };
+            if better {
+                best = Some((route, shape));
+            }
+        }
+        match best {
+            Some((route, _)) => {
+                let params = route
+                    .segments
+                    .iter()
+                    .zip(&segments)
+                    .filter_map(|(template, actual)| match template {
+                        Segment::Param(name) => Some((name.clone(), decode(actual))),
+                        Segment::Static(_) => None,
+                    })
+                    .collect();
+                RouteMatch::Found(route.operation, params)
+            }
+            None if !allowed.is_empty() => RouteMatch::MethodNotAllowed(allowed),
+            None => RouteMatch::NotFound,
+        }
+    }
+}
+
+fn split(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// Whether the template matches; if so, which segments were static (`true`).
+fn matches(template: &[Segment], actual: &[&str]) -> Option<Vec<bool>> {
+    if template.len() != actual.len() {
+        return None;
+    }
+    template
+        .iter()
+        .zip(actual)
+        .map(|(t, a)| match t {
+            Segment::Static(s) => (s == a).then_some(true),
+            Segment::Param(_) => Some(false),
+        })
+        .collect()
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(method: &str, path: &str) -> Operation {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("{method} {path}"), "method": method, "path": path, "admin": false,
+            "params": [], "query": 0, "body": null,
+            "response": {"status": 200, "content_type": null, "schema": null}, "stream": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn static_segment_beats_template() {
+        let ops = [op("GET", "/files/{file_id}"), op("GET", "/files/search")];
+        let router = Router::new(&ops);
+        assert_eq!(
+            router.find("GET", "/files/search"),
+            RouteMatch::Found(1, vec![])
+        );
+        assert_eq!(
+            router.find("GET", "/files/file-1"),
+            RouteMatch::Found(0, vec![("file_id".into(), "file-1".into())])
+        );
+    }
+
+    #[test]
+    fn wrong_method_lists_the_allowed_ones() {
+        let router = Router::new(&[op("GET", "/models")]);
+        assert_eq!(
+            router.find("POST", "/models"),
+            RouteMatch::MethodNotAllowed(vec!["GET".into()])
+        );
+        assert_eq!(router.find("GET", "/nope"), RouteMatch::NotFound);
+    }
+
+    #[test]
+    fn path_parameters_are_percent_decoded() {
+        let router = Router::new(&[op("GET", "/models/{model}")]);
+        assert_eq!(
+            router.find("GET", "/models/ft%3Agpt-4o"),
+            RouteMatch::Found(0, vec![("model".into(), "ft:gpt-4o".into())])
+        );
+    }
+}

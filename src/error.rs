@@ -1,0 +1,140 @@
+//! The OpenAI error envelope, in one place.
+//!
+//! Every error the mock sends has the real API's shape:
+//! `{"error": {"message", "type", "param", "code"}}`. The constructors here carry the real
+//! API's wording, so callers never spell a message twice.
+
+use serde_json::json;
+
+/// An error answer in the OpenAI envelope.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{status} {kind}: {message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Human-readable message.
+    pub message: String,
+    /// The envelope's `type`, e.g. `invalid_request_error`.
+    pub kind: String,
+    /// The offending parameter, written like the real API (`messages[0].role`).
+    pub param: Option<String>,
+    /// A machine-readable code, e.g. `invalid_value`.
+    pub code: Option<String>,
+}
+
+impl ApiError {
+    /// A 400 `invalid_request_error`.
+    pub fn invalid_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 400,
+            message: message.into(),
+            kind: "invalid_request_error".into(),
+            param: None,
+            code: None,
+        }
+    }
+
+    /// Sets the `param` field.
+    pub fn with_param(mut self, param: impl Into<String>) -> ApiError {
+        let param = param.into();
+        self.param = (!param.is_empty()).then_some(param);
+        self
+    }
+
+    /// Sets the `code` field.
+    pub fn with_code(mut self, code: impl Into<String>) -> ApiError {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> ApiError {
+        self.status = status;
+        self
+    }
+
+    /// 404 for a path the API does not have: `Invalid URL (POST /v1/foo)`.
+    pub fn unknown_route(method: &str, path: &str) -> ApiError {
+        ApiError::invalid_request(format!("Invalid URL ({method} {path})")).with_status(404)
+    }
+
+    /// 405 for a known path called with the wrong method.
+    pub fn method_not_allowed(method: &str, path: &str, allowed: &[String]) -> ApiError {
+        ApiError::invalid_request(format!(
+            "Invalid method for URL ({method} {path}); supported methods: {}",
+            allowed.join(", ")
+        ))
+        .with_status(405)
+    }
+
+    /// 401 when no API key was sent.
+    pub fn missing_api_key() -> ApiError {
+        ApiError::invalid_request(
+            "You didn't provide an API key. You need to provide your API key in an \
+             Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or \
+             as the password field (with blank username) if you're accessing the API from your \
+             browser and are prompted for a username and password. You can obtain an API key \
+             from https://platform.openai.com/account/api-keys.",
+        )
+        .with_status(401)
+    }
+
+    /// 401 for a key that is not accepted; the key is masked like the real API does.
+    pub fn incorrect_api_key(key: &str) -> ApiError {
+        ApiError::invalid_request(format!(
+            "Incorrect API key provided: {}. You can find your API key at \
+             https://platform.openai.com/account/api-keys.",
+            mask_key(key)
+        ))
+        .with_status(401)
+        .with_code("invalid_api_key")
+    }
+
+    /// 400 for an argument the operation does not take.
+    pub fn unrecognized_argument(name: &str) -> ApiError {
+        ApiError::invalid_request(format!("Unrecognized request argument supplied: {name}"))
+    }
+
+    /// 400 for a required argument that is absent.
+    pub fn missing_parameter(param: &str) -> ApiError {
+        ApiError::invalid_request(format!("Missing required parameter: '{param}'."))
+            .with_param(param)
+            .with_code("missing_required_parameter")
+    }
+
+    /// 413 for a body over the configured limit.
+    pub fn body_too_large(limit: usize) -> ApiError {
+        ApiError::invalid_request(format!(
+            "Request body too large: the limit is {limit} bytes."
+        ))
+        .with_status(413)
+    }
+
+    /// The JSON body of the envelope.
+    pub fn body(&self) -> serde_json::Value {
+        json!({
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": self.code,
+            }
+        })
+    }
+}
+
+/// Masks an API key the way the real API echoes it: `sk-ab****yz`.
+///
+/// ```
+/// assert_eq!(openai_mock::mask_key("sk-abcdefghyz"), "sk-ab*******yz");
+/// assert_eq!(openai_mock::mask_key("abc"), "***");
+/// ```
+pub fn mask_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}

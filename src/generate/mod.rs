@@ -1,0 +1,110 @@
+//! Schema-driven response bodies: fixtures, a deterministic generator, reflection and ids.
+//!
+//! [`Generator`] makes a schema-valid instance of any schema; [`json_response`] turns it into
+//! the answer for one operation: list envelopes honour `limit`, path ids and valid request
+//! fields are reflected, and `created`/`created_at` carry the current time.
+
+mod ids;
+mod instance;
+pub mod media;
+mod reflect;
+mod rng;
+
+pub use ids::{new_id, prefix_for_object, prefix_for_type};
+pub use instance::{rfc3339, Generator, MAX_DEPTH};
+pub use rng::{fnv1a, Rng};
+
+use crate::catalog::{Catalog, Operation};
+use crate::validate::{fields, ValidRequest};
+use serde_json::Value;
+
+/// How many items a list holds when the client gives no `limit`.
+pub const DEFAULT_LIST_LENGTH: usize = 2;
+/// The most items a generated list holds.
+pub const MAX_LIST_LENGTH: usize = 100;
+
+/// The JSON body answering `request` for `op`, or `None` when the spec declares no body.
+pub fn json_response<'a>(
+    catalog: &'a Catalog,
+    op: &Operation,
+    request: &ValidRequest,
+    generator: &mut Generator<'a>,
+) -> Option<Value> {
+    let schema = catalog.schemas.target(op.response.schema?);
+    let mut body = generator.generate(schema);
+    fill_list(catalog, schema, &mut body, request, generator);
+    reflect::reflect(
+        &catalog.schemas,
+        schema,
+        &mut body,
+        request,
+        catalog.id_param(op),
+    );
+    stamp_times(&mut body, generator.now());
+    Some(body)
+}
+
+/// Gives a list envelope `limit` items (or [`DEFAULT_LIST_LENGTH`]) with distinct ids, and
+/// consistent `first_id`/`last_id`/`has_more`.
+fn fill_list<'a>(
+    catalog: &'a Catalog,
+    schema: &'a Value,
+    body: &mut Value,
+    request: &ValidRequest,
+    generator: &mut Generator<'a>,
+) {
+    let Some(object) = body.as_object_mut() else {
+        return;
+    };
+    let is_list = object.get("data").is_some_and(Value::is_array)
+        && (object.get("object").and_then(Value::as_str) == Some("list")
+            || object.contains_key("has_more"));
+    if !is_list {
+        return;
+    }
+    let store = &catalog.schemas;
+    let Some(item_schema) =
+        fields::property(store, schema, "data").and_then(|data| fields::items(store, data))
+    else {
+        return;
+    };
+    let wanted = request
+        .query
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map_or(DEFAULT_LIST_LENGTH, |l| l as usize)
+        .min(MAX_LIST_LENGTH);
+    let items: Vec<Value> = (0..wanted)
+        .map(|_| {
+            let mut item = generator.generate(item_schema);
+            stamp_times(&mut item, generator.now());
+            item
+        })
+        .collect();
+    let id_of = |item: Option<&Value>| item.and_then(|i| i.get("id")).cloned();
+    if let Some(first) = id_of(items.first()) {
+        if object.get("first_id").is_some_and(Value::is_string) {
+            object.insert("first_id".into(), first);
+        }
+    }
+    if let Some(last) = id_of(items.last()) {
+        if object.get("last_id").is_some_and(Value::is_string) {
+            object.insert("last_id".into(), last);
+        }
+    }
+    if object.get("has_more").is_some_and(Value::is_boolean) {
+        object.insert("has_more".into(), Value::Bool(false));
+    }
+    object.insert("data".into(), Value::Array(items));
+}
+
+/// Sets top-level `created`/`created_at` integers (including those from fixtures) to now.
+fn stamp_times(body: &mut Value, now: i64) {
+    if let Value::Object(object) = body {
+        for key in ["created", "created_at"] {
+            if object.get(key).is_some_and(Value::is_i64) {
+                object.insert(key.into(), Value::from(now));
+            }
+        }
+    }
+}

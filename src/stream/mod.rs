@@ -1,0 +1,436 @@
+//! Server-sent event sequences, built from the same answer as the non-streamed response.
+//!
+//! - Chat and legacy completions stream `chat.completion.chunk` / `text_completion` chunks
+//!   and end with `data: [DONE]`; joining the deltas gives the non-streamed answer.
+//! - `/responses` streams the typed event sequence (`response.created` ...
+//!   `response.completed`) with increasing `sequence_number`s.
+//! - Other streaming operations (speech, transcription, image generation and edits) send
+//!   one instance of each event variant the spec lists, in spec order (deltas, then done).
+
+use crate::catalog::{Catalog, Operation};
+use crate::generate::Generator;
+use crate::validate::ValidRequest;
+use serde_json::{json, Map, Value};
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The `event:` field, when the API names its events.
+    pub name: Option<String>,
+    /// The `data:` payload.
+    pub data: String,
+}
+
+impl Event {
+    fn data(value: &Value) -> Event {
+        Event {
+            name: None,
+            data: value.to_string(),
+        }
+    }
+
+    fn typed(value: &Value) -> Event {
+        Event {
+            name: value
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            data: value.to_string(),
+        }
+    }
+
+    fn done() -> Event {
+        Event {
+            name: None,
+            data: "[DONE]".into(),
+        }
+    }
+
+    /// The event in wire format, ending with the blank line.
+    pub fn encode(&self) -> String {
+        match &self.name {
+            Some(name) => format!("event: {name}\ndata: {}\n\n", self.data),
+            None => format!("data: {}\n\n", self.data),
+        }
+    }
+}
+
+/// Whether `request` asks `op` for a streamed answer.
+pub fn is_requested(op: &Operation, request: &ValidRequest) -> bool {
+    match op.id.as_str() {
+        "createSpeech" => request.body.get("stream_format").and_then(Value::as_str) == Some("sse"),
+        "createCompletion" => request.wants_stream(),
+        _ => op.stream.is_some() && request.wants_stream(),
+    }
+}
+
+/// The events answering `request`, given the non-streamed `answer` when there is one.
+pub fn events<'a>(
+    catalog: &'a Catalog,
+    op: &Operation,
+    request: &ValidRequest,
+    answer: Option<&Value>,
+    generator: &mut Generator<'a>,
+) -> Vec<Event> {
+    match (op.id.as_str(), answer) {
+        ("createChatCompletion", Some(answer)) => chat_chunks(answer, request),
+        ("createCompletion", Some(answer)) => completion_chunks(answer),
+        ("createResponse", Some(answer)) => response_events(answer),
+        _ => variant_events(catalog, op, generator),
+    }
+}
+
+/// Splits text into small deltas of a few words each, keeping the separators.
+pub fn pieces(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut words = 0;
+    for ch in text.chars() {
+        current.push(ch);
+        if ch == ' ' {
+            words += 1;
+            if words == 2 {
+                out.push(std::mem::take(&mut current));
+                words = 0;
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
+    let include_usage = request
+        .body
+        .pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let mut base = Map::new();
+    for key in [
+        "id",
+        "created",
+        "model",
+        "service_tier",
+        "system_fingerprint",
+    ] {
+        if let Some(value) = answer.get(key) {
+            base.insert(key.into(), value.clone());
+        }
+    }
+    base.insert("object".into(), json!("chat.completion.chunk"));
+    let chunk = |choices: Value| {
+        let mut chunk = base.clone();
+        chunk.insert("choices".into(), choices);
+        if include_usage {
+            chunk.insert("usage".into(), Value::Null);
+        }
+        Value::Object(chunk)
+    };
+    let delta = |index: &Value, delta: Value, finish: Value| json!([{ "index": index, "delta": delta, "logprobs": null, "finish_reason": finish }]);
+    let mut events = Vec::new();
+    let empty = Vec::new();
+    for choice in answer
+        .get("choices")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let index = choice.get("index").cloned().unwrap_or(json!(0));
+        let message = choice.get("message").cloned().unwrap_or(json!({}));
+        events.push(chunk(delta(
+            &index,
+            json!({"role": "assistant", "content": ""}),
+            Value::Null,
+        )));
+        if let Some(content) = message.get("content").and_then(Value::as_str) {
+            for piece in pieces(content) {
+                events.push(chunk(delta(
+                    &index,
+                    json!({ "content": piece }),
+                    Value::Null,
+                )));
+            }
+        }
+        if let Some(refusal) = message.get("refusal").and_then(Value::as_str) {
+            for piece in pieces(refusal) {
+                events.push(chunk(delta(
+                    &index,
+                    json!({ "refusal": piece }),
+                    Value::Null,
+                )));
+            }
+        }
+        for (i, call) in message
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty)
+            .iter()
+            .enumerate()
+        {
+            let name = call.pointer("/function/name").cloned().unwrap_or(json!(""));
+            let arguments = call
+                .pointer("/function/arguments")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let opening = json!({"tool_calls": [{
+                "index": i, "id": call.get("id"), "type": "function",
+                "function": {"name": name, "arguments": ""}
+            }]});
+            events.push(chunk(delta(&index, opening, Value::Null)));
+            for fragment in fragments(arguments, 8) {
+                let part =
+                    json!({"tool_calls": [{"index": i, "function": {"arguments": fragment}}]});
+                events.push(chunk(delta(&index, part, Value::Null)));
+            }
+        }
+        let finish = choice
+            .get("finish_reason")
+            .cloned()
+            .unwrap_or(json!("stop"));
+        events.push(chunk(delta(&index, json!({}), finish)));
+    }
+    let mut events: Vec<Event> = events.iter().map(Event::data).collect();
+    if include_usage {
+        let mut last = base.clone();
+        last.insert("choices".into(), json!([]));
+        last.insert(
+            "usage".into(),
+            answer.get("usage").cloned().unwrap_or(Value::Null),
+        );
+        events.push(Event::data(&Value::Object(last)));
+    }
+    events.push(Event::done());
+    events
+}
+
+/// Splits a string into fragments of at most `size` characters.
+fn fragments(text: &str, size: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(size.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+fn completion_chunks(answer: &Value) -> Vec<Event> {
+    let mut events = Vec::new();
+    let empty = Vec::new();
+    let base = |choices: Value| {
+        json!({
+            "id": answer.get("id"), "object": "text_completion", "created": answer.get("created"),
+            "model": answer.get("model"), "system_fingerprint": answer.get("system_fingerprint"),
+            "choices": choices,
+        })
+    };
+    for choice in answer
+        .get("choices")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let index = choice.get("index").cloned().unwrap_or(json!(0));
+        let text = choice.get("text").and_then(Value::as_str).unwrap_or("");
+        for piece in pieces(text) {
+            events.push(Event::data(&base(json!([{
+                "index": index, "text": piece, "logprobs": null, "finish_reason": null
+            }]))));
+        }
+        let finish = choice
+            .get("finish_reason")
+            .cloned()
+            .unwrap_or(json!("stop"));
+        events.push(Event::data(&base(json!([{
+            "index": index, "text": "", "logprobs": null, "finish_reason": finish
+        }]))));
+    }
+    events.push(Event::done());
+    events
+}
+
+/// Builds `/responses` events; `sequence_number` is filled in order at the end.
+fn response_events(answer: &Value) -> Vec<Event> {
+    let mut events: Vec<Value> = Vec::new();
+    let mut pending = answer.clone();
+    if let Value::Object(object) = &mut pending {
+        object.insert("status".into(), json!("in_progress"));
+        object.insert("output".into(), json!([]));
+        object.insert("completed_at".into(), Value::Null);
+        object.insert("usage".into(), Value::Null);
+    }
+    events.push(json!({"type": "response.created", "response": pending}));
+    events.push(json!({"type": "response.in_progress", "response": pending}));
+    let empty = Vec::new();
+    for (output_index, item) in answer
+        .get("output")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+        .iter()
+        .enumerate()
+    {
+        let item_id = item.get("id").cloned().unwrap_or(json!(""));
+        let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+        let mut started = item.clone();
+        if let Value::Object(object) = &mut started {
+            if object.contains_key("status") {
+                object.insert("status".into(), json!("in_progress"));
+            }
+            match kind {
+                "message" => {
+                    object.insert("content".into(), json!([]));
+                }
+                "function_call" => {
+                    object.insert("arguments".into(), json!(""));
+                }
+                _ => {}
+            }
+        }
+        events.push(json!({"type": "response.output_item.added", "output_index": output_index, "item": started}));
+        match kind {
+            "message" => {
+                for (content_index, part) in item
+                    .get("content")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&empty)
+                    .iter()
+                    .enumerate()
+                {
+                    text_part_events(&mut events, &item_id, output_index, content_index, part);
+                }
+            }
+            "function_call" => {
+                let arguments = item.get("arguments").and_then(Value::as_str).unwrap_or("");
+                for fragment in fragments(arguments, 8) {
+                    events.push(json!({
+                        "type": "response.function_call_arguments.delta", "item_id": item_id,
+                        "output_index": output_index, "delta": fragment,
+                    }));
+                }
+                events.push(json!({
+                    "type": "response.function_call_arguments.done", "item_id": item_id,
+                    "output_index": output_index, "arguments": arguments,
+                    "name": item.get("name"),
+                }));
+            }
+            _ => {}
+        }
+        events.push(json!({"type": "response.output_item.done", "output_index": output_index, "item": item}));
+    }
+    let terminal = match answer.get("status").and_then(Value::as_str) {
+        Some("failed") => "response.failed",
+        Some("incomplete") => "response.incomplete",
+        _ => "response.completed",
+    };
+    events.push(json!({"type": terminal, "response": answer}));
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(sequence, mut event)| {
+            if let Value::Object(object) = &mut event {
+                object.insert("sequence_number".into(), json!(sequence));
+            }
+            Event::typed(&event)
+        })
+        .collect()
+}
+
+fn text_part_events(
+    events: &mut Vec<Value>,
+    item_id: &Value,
+    output_index: usize,
+    content_index: usize,
+    part: &Value,
+) {
+    let at =
+        json!({"item_id": item_id, "output_index": output_index, "content_index": content_index});
+    let with = |kind: &str, extra: Value| {
+        let mut event = at.clone();
+        if let (Value::Object(event), Value::Object(extra)) = (&mut event, extra) {
+            event.insert("type".into(), json!(kind));
+            event.extend(extra);
+        }
+        event
+    };
+    let kind = part.get("type").and_then(Value::as_str).unwrap_or("");
+    let (text_key, delta_event, done_event) = match kind {
+        "output_text" => (
+            "text",
+            "response.output_text.delta",
+            "response.output_text.done",
+        ),
+        "refusal" => ("refusal", "response.refusal.delta", "response.refusal.done"),
+        _ => {
+            events.push(with("response.content_part.added", json!({"part": part})));
+            events.push(with("response.content_part.done", json!({"part": part})));
+            return;
+        }
+    };
+    let text = part.get(text_key).and_then(Value::as_str).unwrap_or("");
+    let mut empty_part = part.clone();
+    if let Value::Object(object) = &mut empty_part {
+        object.insert(text_key.into(), json!(""));
+        if object.contains_key("annotations") {
+            object.insert("annotations".into(), json!([]));
+        }
+    }
+    events.push(with(
+        "response.content_part.added",
+        json!({"part": empty_part}),
+    ));
+    for piece in pieces(text) {
+        let mut extra = json!({"delta": piece});
+        if kind == "output_text" {
+            extra["logprobs"] = json!([]);
+        }
+        events.push(with(delta_event, extra));
+    }
+    let mut extra = json!({ text_key: text });
+    if kind == "output_text" {
+        extra["logprobs"] = json!([]);
+    }
+    events.push(with(done_event, extra));
+    events.push(with("response.content_part.done", json!({"part": part})));
+}
+
+/// One event of each variant the operation's event schema lists, in spec order.
+fn variant_events<'a>(
+    catalog: &'a Catalog,
+    op: &Operation,
+    generator: &mut Generator<'a>,
+) -> Vec<Event> {
+    let Some(index) = op.stream else {
+        return Vec::new();
+    };
+    let store = &catalog.schemas;
+    let (schema, _) = store.resolve(store.target(index));
+    let variants: Vec<&Value> = match schema.get("anyOf").and_then(Value::as_array) {
+        Some(branches) => branches.iter().collect(),
+        None => vec![schema],
+    };
+    variants
+        .into_iter()
+        .map(|variant| Event::typed(&generator.generate(variant)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_rejoin_to_the_text() {
+        let text = "The quick brown fox jumps over the lazy dog.";
+        let parts = pieces(text);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn events_encode_in_sse_wire_format() {
+        assert_eq!(Event::done().encode(), "data: [DONE]\n\n");
+        let typed = Event::typed(&json!({"type": "response.created"}));
+        assert_eq!(
+            typed.encode(),
+            "event: response.created\ndata: {\"type\":\"response.created\"}\n\n"
+        );
+    }
+}
