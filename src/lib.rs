@@ -11,9 +11,11 @@
 //! | authenticate, serve | [`server`] |
 //! | validate path, query and body | [`validate`] |
 //! | generate a schema-valid body | [`generate`] |
+//! | behave like the endpoint | [`behave`] |
 //! | stream server-sent events | [`stream`] |
 //! | the error envelope | [`error`] |
 
+pub mod behave;
 pub mod catalog;
 pub mod config;
 pub mod error;

@@ -6,6 +6,7 @@
 //! answer, errors included, carries the headers the SDKs read.
 
 use super::auth::Keys;
+use crate::behave;
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::error::ApiError;
 use crate::generate::{self, fnv1a, media, Generator, Rng};
@@ -177,12 +178,15 @@ impl Pipeline {
             now,
         );
         let status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
-        let answer = match op.response.content_type.as_deref() {
+        let mut answer = match op.response.content_type.as_deref() {
             Some("application/json") | None => {
                 generate::json_response(&self.catalog, op, request, &mut generator)
             }
             _ => None,
         };
+        if let Some(answer) = answer.as_mut() {
+            behave::shape(&self.catalog, op, request, answer, &mut generator);
+        }
         if stream::is_requested(op, request) {
             let events =
                 stream::events(&self.catalog, op, request, answer.as_ref(), &mut generator);
