@@ -126,7 +126,7 @@ impl ApiError {
 /// Masks an API key the way the real API echoes it: `sk-ab****yz`.
 ///
 /// ```
-/// assert_eq!(openai_mock::mask_key("sk-abcdefghyz"), "sk-ab*******yz");
+/// assert_eq!(openai_mock::mask_key("sk-abcdefghyz"), "sk-ab******yz");
 /// assert_eq!(openai_mock::mask_key("abc"), "***");
 /// ```
 pub fn mask_key(key: &str) -> String {

@@ -5,6 +5,8 @@
 //! adjust the answer (uploaded file names and sizes, ...). Every change keeps the body
 //! valid against its schema; the sweep tests check that for every operation.
 
+pub mod tokens;
+
 use crate::catalog::{Catalog, Operation};
 use crate::generate::Generator;
 use crate::validate::ValidRequest;

@@ -63,6 +63,6 @@ mod tests {
         assert!(keys.check(Some("Bearer sk-good"), true).is_err());
         let error = keys.check(Some("Bearer sk-abcdefghyz"), false).unwrap_err();
         assert_eq!(error.code.as_deref(), Some("invalid_api_key"));
-        assert!(error.message.contains("sk-ab*******yz"));
+        assert!(error.message.contains("sk-ab******yz"));
     }
 }
