@@ -377,7 +377,17 @@ fn normalise_object(map: &Map<String, Value>, component: &str) -> Value {
                     .unwrap_or_else(|| value.clone());
                 out.insert(key.clone(), inner);
             }
-            "enum" | "const" | "default" | "required" => {
+            "required" => {
+                // The spec repeats some names; duplicates confuse validators.
+                let mut names: Vec<Value> = Vec::new();
+                for name in value.as_array().into_iter().flatten() {
+                    if !names.contains(name) {
+                        names.push(name.clone());
+                    }
+                }
+                out.insert(key.clone(), Value::Array(names));
+            }
+            "enum" | "const" | "default" => {
                 out.insert(key.clone(), clamp_numbers(value));
             }
             "minimum" | "maximum" => {

@@ -97,6 +97,23 @@ impl<'a> Generator<'a> {
             merged.extend(own);
             return self.finish_object(merged);
         }
+        if let (Some(branches), Some(_)) = (
+            schema.get("anyOf").and_then(Value::as_array),
+            schema.get("properties"),
+        ) {
+            // An object whose `anyOf` only says which properties are required together
+            // (`image_url` or `file_id`): fill one branch's and leave the others out.
+            let chosen = branches.first();
+            let wanted = required_of(chosen);
+            let excluded: Vec<&str> = branches
+                .iter()
+                .skip(1)
+                .flat_map(|b| required_of(Some(b)))
+                .filter(|name| !wanted.contains(name))
+                .collect();
+            let object = self.object_with(schema, depth, minimal, &wanted, &excluded);
+            return self.finish_object(object);
+        }
         if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
             if let Some(branch) = self.pick_branch(branches) {
                 return self.value(branch, field, depth + 1, minimal);
@@ -156,15 +173,29 @@ impl<'a> Generator<'a> {
     }
 
     fn object(&mut self, schema: &'a Value, depth: usize, minimal: bool) -> Map<String, Value> {
+        self.object_with(schema, depth, minimal, &[], &[])
+    }
+
+    /// Fills an object's properties: all of them, or only the required ones (plus
+    /// `also_required`) when minimal; never those in `excluded`.
+    fn object_with(
+        &mut self,
+        schema: &'a Value,
+        depth: usize,
+        minimal: bool,
+        also_required: &[&str],
+        excluded: &[&str],
+    ) -> Map<String, Value> {
         let mut out = Map::new();
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let mut required = required_of(Some(schema));
+        required.extend_from_slice(also_required);
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
             for (name, property) in properties {
-                if minimal && !required.contains(&name.as_str()) {
+                let name_str = name.as_str();
+                if excluded.contains(&name_str) && !required.contains(&name_str) {
+                    continue;
+                }
+                if minimal && !required.contains(&name_str) {
                     continue;
                 }
                 let value = self.value(property, name, depth + 1, minimal);
@@ -311,6 +342,15 @@ impl<'a> Generator<'a> {
         }
         Number::from_f64(value).map_or(Value::Null, Value::Number)
     }
+}
+
+/// The `required` names of a schema.
+fn required_of(schema: Option<&Value>) -> Vec<&str> {
+    schema
+        .and_then(|s| s.get("required"))
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 fn bound(schema: &Value, inclusive: &str, exclusive: &str, step: i64) -> Option<i64> {

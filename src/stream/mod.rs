@@ -255,7 +255,7 @@ fn response_events(answer: &Value) -> Vec<Event> {
         object.insert("status".into(), json!("in_progress"));
         object.insert("output".into(), json!([]));
         object.insert("completed_at".into(), Value::Null);
-        object.insert("usage".into(), Value::Null);
+        object.remove("usage");
     }
     events.push(json!({"type": "response.created", "response": pending}));
     events.push(json!({"type": "response.in_progress", "response": pending}));
