@@ -332,3 +332,92 @@ fn every_fixture_validates_against_its_schema() {
         assert!(errors.is_empty(), "fixture {name}: {}", errors.join("; "));
     }
 }
+
+#[tokio::test]
+async fn every_json_argument_of_every_operation_rejects_a_wrong_type_with_a_400_naming_it() {
+    let sweep = start().await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for op in &sweep.catalog.operations {
+        let Some((media_type, body)) = body_for(&sweep.catalog, op, false) else {
+            continue;
+        };
+        let Some(declared) = declared_properties(&sweep.catalog, op) else {
+            continue;
+        };
+        if media_type != "application/json" {
+            continue;
+        }
+        let url = url_for(&sweep.base, &sweep.catalog, op);
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("method");
+        for name in declared {
+            let mut wrong = body.clone();
+            // Nested empty arrays: no property of the spec accepts this shape.
+            wrong[name.as_str()] = json!([[[]]]);
+            let response = sweep
+                .client
+                .request(method.clone(), &url)
+                .header("authorization", "Bearer sk-test")
+                .json(&wrong)
+                .send()
+                .await
+                .expect("answered");
+            checked += 1;
+            let status = response.status();
+            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            let param = answer["error"]["param"].as_str().unwrap_or("");
+            if status != 400 || !param.starts_with(name.as_str()) {
+                failures.push(format!(
+                    "{} {} `{name}`: {status} {answer}",
+                    op.method, op.path
+                ));
+            }
+        }
+    }
+    assert!(checked >= 400, "checked {checked} arguments");
+    assert!(
+        failures.is_empty(),
+        "{} arguments:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The top-level property names of an operation's JSON request schema.
+fn declared_properties(catalog: &Catalog, op: &Operation) -> Option<Vec<String>> {
+    let body = op.body.as_ref()?;
+    let media = body
+        .content
+        .iter()
+        .find(|m| m.media_type == "application/json")?;
+    let mut names = Vec::new();
+    collect_properties(catalog, catalog.schemas.target(media.schema), &mut names, 0);
+    (!names.is_empty()).then_some(names)
+}
+
+/// Property names of a schema and of its `allOf` parts.
+fn collect_properties(catalog: &Catalog, schema: &Value, names: &mut Vec<String>, depth: usize) {
+    let (schema, _) = catalog.schemas.resolve(schema);
+    if depth > 4 {
+        return;
+    }
+    for name in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+    {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        collect_properties(catalog, part, names, depth + 1);
+    }
+}
