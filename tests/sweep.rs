@@ -44,6 +44,10 @@ fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, 
     let empty = serde_json::Map::new();
     let mut generator = Generator::new(&catalog.schemas, &empty, Rng::new(7), 1_700_000_000);
     let mut value = generator.generate_minimal(catalog.schemas.target(media.schema));
+    // Schema-valid but semantically empty inputs are refused, as the real API refuses them.
+    if value.get("input") == Some(&json!("")) {
+        value["input"] = json!("The quick brown fox jumps over the lazy dog.");
+    }
     if stream {
         match op.id.as_str() {
             "createSpeech" => value["stream_format"] = json!("sse"),
@@ -56,10 +60,13 @@ fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, 
 fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
     let mut path = op.path.clone();
     for param in op.params.iter().filter(|p| p.location == "path") {
-        path = path.replace(
-            &format!("{{{}}}", param.name),
-            &format!("mock_{}", param.name),
-        );
+        // Models are looked up: retrieve a listed one, delete a fine-tuned one.
+        let value = match (param.name.as_str(), op.method.as_str()) {
+            ("model", "DELETE") => "ft:gpt-4o-mini-2024-07-18:openai-mock::abc123".to_string(),
+            ("model", _) => "gpt-4o-mini".to_string(),
+            (name, _) => format!("mock_{name}"),
+        };
+        path = path.replace(&format!("{{{}}}", param.name), &value);
     }
     let empty = serde_json::Map::new();
     let mut generator = Generator::new(&catalog.schemas, &empty, Rng::new(7), 1_700_000_000);
