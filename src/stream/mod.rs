@@ -7,6 +7,7 @@
 //! - Other streaming operations (speech, transcription, image generation and edits) send
 //!   one instance of each event variant the spec lists, in spec order (deltas, then done).
 
+use crate::behave::tokens::Encoding;
 use crate::catalog::{Catalog, Operation};
 use crate::generate::Generator;
 use crate::validate::ValidRequest;
@@ -72,9 +73,12 @@ pub fn events<'a>(
     answer: Option<&Value>,
     generator: &mut Generator<'a>,
 ) -> Vec<Event> {
+    if let Some(events) = crate::behave::stream_events(op, request, answer) {
+        return events.iter().map(Event::typed).collect();
+    }
     match (op.id.as_str(), answer) {
         ("createChatCompletion", Some(answer)) => chat_chunks(answer, request),
-        ("createCompletion", Some(answer)) => completion_chunks(answer),
+        ("createCompletion", Some(answer)) => completion_chunks(answer, request),
         ("createResponse", Some(answer)) => response_events(answer),
         _ => variant_events(catalog, op, generator),
     }
@@ -101,12 +105,64 @@ pub fn pieces(text: &str) -> Vec<String> {
     out
 }
 
-fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
-    let include_usage = request
+/// Tokens per content delta: the real API sends one to a few tokens per chunk.
+pub const TOKENS_PER_DELTA: usize = 3;
+
+/// Characters per fragment of streamed tool-call arguments.
+pub const ARGUMENT_FRAGMENT_CHARS: usize = 8;
+
+/// Splits `text` into deltas of [`TOKENS_PER_DELTA`] tokens of `model`'s tokenizer;
+/// joined, they give `text` back.
+pub fn token_deltas(model: &str, text: &str) -> Vec<String> {
+    Encoding::for_model(model)
+        .pieces(text)
+        .chunks(TOKENS_PER_DELTA)
+        .map(|group| group.concat())
+        .collect()
+}
+
+/// The deltas of `text` paired with the logprob entries of their tokens, when `entries`
+/// (one per token, in the answer's form) spell out exactly `text`.
+fn deltas_with_logprobs(
+    model: &str,
+    text: &str,
+    entries: Option<&Vec<Value>>,
+) -> Vec<(String, Option<Vec<Value>>)> {
+    if let Some(entries) = entries.filter(|e| !e.is_empty()) {
+        let tokens: Option<Vec<&str>> = entries
+            .iter()
+            .map(|e| e.get("token").and_then(Value::as_str))
+            .collect();
+        if tokens.as_ref().is_some_and(|t| t.concat() == text) {
+            return entries
+                .chunks(TOKENS_PER_DELTA)
+                .map(|group| {
+                    let delta: String = group
+                        .iter()
+                        .filter_map(|e| e.get("token").and_then(Value::as_str))
+                        .collect();
+                    (delta, Some(group.to_vec()))
+                })
+                .collect();
+        }
+    }
+    token_deltas(model, text)
+        .into_iter()
+        .map(|delta| (delta, None))
+        .collect()
+}
+
+fn include_usage(request: &ValidRequest) -> bool {
+    request
         .body
         .pointer("/stream_options/include_usage")
         .and_then(Value::as_bool)
-        == Some(true);
+        == Some(true)
+}
+
+fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
+    let include_usage = include_usage(request);
+    let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
     let mut base = Map::new();
     for key in [
         "id",
@@ -128,7 +184,7 @@ fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
         }
         Value::Object(chunk)
     };
-    let delta = |index: &Value, delta: Value, finish: Value| json!([{ "index": index, "delta": delta, "logprobs": null, "finish_reason": finish }]);
+    let delta = |index: &Value, delta: Value, logprobs: Value, finish: Value| json!([{ "index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish }]);
     let mut events = Vec::new();
     let empty = Vec::new();
     for choice in answer
@@ -138,25 +194,36 @@ fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
     {
         let index = choice.get("index").cloned().unwrap_or(json!(0));
         let message = choice.get("message").cloned().unwrap_or(json!({}));
-        events.push(chunk(delta(
-            &index,
-            json!({"role": "assistant", "content": ""}),
-            Value::Null,
-        )));
-        if let Some(content) = message.get("content").and_then(Value::as_str) {
-            for piece in pieces(content) {
+        let content = message.get("content").and_then(Value::as_str);
+        let opening = json!({
+            "role": "assistant",
+            "content": if content.is_some() { json!("") } else { Value::Null },
+            "refusal": null,
+        });
+        events.push(chunk(delta(&index, opening, Value::Null, Value::Null)));
+        if let Some(content) = content {
+            let entries = choice
+                .pointer("/logprobs/content")
+                .and_then(Value::as_array);
+            for (piece, logprobs) in deltas_with_logprobs(model, content, entries) {
+                let logprobs = logprobs.map_or(
+                    Value::Null,
+                    |entries| json!({"content": entries, "refusal": null}),
+                );
                 events.push(chunk(delta(
                     &index,
                     json!({ "content": piece }),
+                    logprobs,
                     Value::Null,
                 )));
             }
         }
         if let Some(refusal) = message.get("refusal").and_then(Value::as_str) {
-            for piece in pieces(refusal) {
+            for piece in token_deltas(model, refusal) {
                 events.push(chunk(delta(
                     &index,
                     json!({ "refusal": piece }),
+                    Value::Null,
                     Value::Null,
                 )));
             }
@@ -168,6 +235,13 @@ fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
             .iter()
             .enumerate()
         {
+            if let Some(custom) = call.get("custom") {
+                // The chunk schema only knows function calls; a custom call comes whole.
+                let whole =
+                    json!({"tool_calls": [{"index": i, "id": call.get("id"), "custom": custom}]});
+                events.push(chunk(delta(&index, whole, Value::Null, Value::Null)));
+                continue;
+            }
             let name = call.pointer("/function/name").cloned().unwrap_or(json!(""));
             let arguments = call
                 .pointer("/function/arguments")
@@ -177,18 +251,27 @@ fn chat_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
                 "index": i, "id": call.get("id"), "type": "function",
                 "function": {"name": name, "arguments": ""}
             }]});
-            events.push(chunk(delta(&index, opening, Value::Null)));
-            for fragment in fragments(arguments, 8) {
+            events.push(chunk(delta(&index, opening, Value::Null, Value::Null)));
+            for fragment in fragments(arguments, ARGUMENT_FRAGMENT_CHARS) {
                 let part =
                     json!({"tool_calls": [{"index": i, "function": {"arguments": fragment}}]});
-                events.push(chunk(delta(&index, part, Value::Null)));
+                events.push(chunk(delta(&index, part, Value::Null, Value::Null)));
+            }
+        }
+        if let Some(call) = message.get("function_call") {
+            let arguments = call.get("arguments").and_then(Value::as_str).unwrap_or("");
+            let opening = json!({"function_call": {"name": call.get("name"), "arguments": ""}});
+            events.push(chunk(delta(&index, opening, Value::Null, Value::Null)));
+            for fragment in fragments(arguments, ARGUMENT_FRAGMENT_CHARS) {
+                let part = json!({"function_call": {"arguments": fragment}});
+                events.push(chunk(delta(&index, part, Value::Null, Value::Null)));
             }
         }
         let finish = choice
             .get("finish_reason")
             .cloned()
             .unwrap_or(json!("stop"));
-        events.push(chunk(delta(&index, json!({}), finish)));
+        events.push(chunk(delta(&index, json!({}), Value::Null, finish)));
     }
     let mut events: Vec<Event> = events.iter().map(Event::data).collect();
     if include_usage {
@@ -213,15 +296,36 @@ fn fragments(text: &str, size: usize) -> Vec<String> {
         .collect()
 }
 
-fn completion_chunks(answer: &Value) -> Vec<Event> {
+/// The legacy logprobs arrays restricted to `range` (the tokens of one delta).
+fn legacy_logprobs_slice(logprobs: &Value, range: std::ops::Range<usize>) -> Value {
+    let mut out = Map::new();
+    for key in ["tokens", "token_logprobs", "top_logprobs", "text_offset"] {
+        let slice = logprobs
+            .get(key)
+            .and_then(Value::as_array)
+            .and_then(|items| items.get(range.clone()))
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        out.insert(key.into(), Value::Array(slice));
+    }
+    Value::Object(out)
+}
+
+fn completion_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
+    let include_usage = include_usage(request);
+    let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
     let mut events = Vec::new();
     let empty = Vec::new();
     let base = |choices: Value| {
-        json!({
+        let mut chunk = json!({
             "id": answer.get("id"), "object": "text_completion", "created": answer.get("created"),
             "model": answer.get("model"), "system_fingerprint": answer.get("system_fingerprint"),
             "choices": choices,
-        })
+        });
+        if include_usage {
+            chunk["usage"] = Value::Null;
+        }
+        chunk
     };
     for choice in answer
         .get("choices")
@@ -230,9 +334,32 @@ fn completion_chunks(answer: &Value) -> Vec<Event> {
     {
         let index = choice.get("index").cloned().unwrap_or(json!(0));
         let text = choice.get("text").and_then(Value::as_str).unwrap_or("");
-        for piece in pieces(text) {
+        let logprobs = choice.get("logprobs").filter(|l| !l.is_null());
+        let tokens: Option<Vec<&str>> = logprobs
+            .and_then(|l| l.get("tokens"))
+            .and_then(Value::as_array)
+            .and_then(|t| t.iter().map(Value::as_str).collect());
+        // With logprobs, deltas follow their tokens so each chunk carries its own.
+        let deltas: Vec<(String, Value)> = match (tokens, logprobs) {
+            (Some(tokens), Some(logprobs)) if tokens.concat() == text && !tokens.is_empty() => (0
+                ..tokens.len())
+                .step_by(TOKENS_PER_DELTA)
+                .map(|start| {
+                    let end = (start + TOKENS_PER_DELTA).min(tokens.len());
+                    (
+                        tokens[start..end].concat(),
+                        legacy_logprobs_slice(logprobs, start..end),
+                    )
+                })
+                .collect(),
+            _ => token_deltas(model, text)
+                .into_iter()
+                .map(|piece| (piece, Value::Null))
+                .collect(),
+        };
+        for (piece, logprobs) in deltas {
             events.push(Event::data(&base(json!([{
-                "index": index, "text": piece, "logprobs": null, "finish_reason": null
+                "index": index, "text": piece, "logprobs": logprobs, "finish_reason": null
             }]))));
         }
         let finish = choice
@@ -243,19 +370,26 @@ fn completion_chunks(answer: &Value) -> Vec<Event> {
             "index": index, "text": "", "logprobs": null, "finish_reason": finish
         }]))));
     }
+    if include_usage {
+        let mut last = base(json!([]));
+        last["usage"] = answer.get("usage").cloned().unwrap_or(Value::Null);
+        events.push(Event::data(&last));
+    }
     events.push(Event::done());
     events
 }
 
 /// Builds `/responses` events; `sequence_number` is filled in order at the end.
 fn response_events(answer: &Value) -> Vec<Event> {
+    let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
     let mut events: Vec<Value> = Vec::new();
     let mut pending = answer.clone();
     if let Value::Object(object) = &mut pending {
         object.insert("status".into(), json!("in_progress"));
         object.insert("output".into(), json!([]));
         object.insert("completed_at".into(), Value::Null);
-        object.remove("usage");
+        object.insert("incomplete_details".into(), Value::Null);
+        object.insert("usage".into(), Value::Null);
     }
     events.push(json!({"type": "response.created", "response": pending}));
     events.push(json!({"type": "response.in_progress", "response": pending}));
@@ -281,6 +415,12 @@ fn response_events(answer: &Value) -> Vec<Event> {
                 "function_call" => {
                     object.insert("arguments".into(), json!(""));
                 }
+                "custom_tool_call" => {
+                    object.insert("input".into(), json!(""));
+                }
+                "reasoning" => {
+                    object.insert("summary".into(), json!([]));
+                }
                 _ => {}
             }
         }
@@ -294,12 +434,48 @@ fn response_events(answer: &Value) -> Vec<Event> {
                     .iter()
                     .enumerate()
                 {
-                    text_part_events(&mut events, &item_id, output_index, content_index, part);
+                    let at = PartAt {
+                        item_id: &item_id,
+                        output_index,
+                        content_index,
+                    };
+                    text_part_events(&mut events, model, &at, part);
+                }
+            }
+            "reasoning" => {
+                for (summary_index, part) in item
+                    .get("summary")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&empty)
+                    .iter()
+                    .enumerate()
+                {
+                    let text = part.get("text").and_then(Value::as_str).unwrap_or("");
+                    let at = json!({"item_id": item_id, "output_index": output_index, "summary_index": summary_index});
+                    let with = |kind: &str, extra: Value| merged(&at, kind, extra);
+                    events.push(with(
+                        "response.reasoning_summary_part.added",
+                        json!({"part": {"type": "summary_text", "text": ""}}),
+                    ));
+                    for piece in token_deltas(model, text) {
+                        events.push(with(
+                            "response.reasoning_summary_text.delta",
+                            json!({"delta": piece}),
+                        ));
+                    }
+                    events.push(with(
+                        "response.reasoning_summary_text.done",
+                        json!({"text": text}),
+                    ));
+                    events.push(with(
+                        "response.reasoning_summary_part.done",
+                        json!({"part": {"type": "summary_text", "text": text}}),
+                    ));
                 }
             }
             "function_call" => {
                 let arguments = item.get("arguments").and_then(Value::as_str).unwrap_or("");
-                for fragment in fragments(arguments, 8) {
+                for fragment in fragments(arguments, ARGUMENT_FRAGMENT_CHARS) {
                     events.push(json!({
                         "type": "response.function_call_arguments.delta", "item_id": item_id,
                         "output_index": output_index, "delta": fragment,
@@ -309,6 +485,19 @@ fn response_events(answer: &Value) -> Vec<Event> {
                     "type": "response.function_call_arguments.done", "item_id": item_id,
                     "output_index": output_index, "arguments": arguments,
                     "name": item.get("name"),
+                }));
+            }
+            "custom_tool_call" => {
+                let input = item.get("input").and_then(Value::as_str).unwrap_or("");
+                for fragment in fragments(input, ARGUMENT_FRAGMENT_CHARS) {
+                    events.push(json!({
+                        "type": "response.custom_tool_call_input.delta", "item_id": item_id,
+                        "output_index": output_index, "delta": fragment,
+                    }));
+                }
+                events.push(json!({
+                    "type": "response.custom_tool_call_input.done", "item_id": item_id,
+                    "output_index": output_index, "input": input,
                 }));
             }
             _ => {}
@@ -333,23 +522,40 @@ fn response_events(answer: &Value) -> Vec<Event> {
         .collect()
 }
 
-fn text_part_events(
-    events: &mut Vec<Value>,
-    item_id: &Value,
+/// `at` with `type: kind` and the fields of `extra`.
+fn merged(at: &Value, kind: &str, extra: Value) -> Value {
+    let mut event = at.clone();
+    if let (Value::Object(event), Value::Object(extra)) = (&mut event, extra) {
+        event.insert("type".into(), json!(kind));
+        event.extend(extra);
+    }
+    event
+}
+
+/// Where a content part sits in a `/responses` output.
+struct PartAt<'v> {
+    item_id: &'v Value,
     output_index: usize,
     content_index: usize,
-    part: &Value,
-) {
-    let at =
-        json!({"item_id": item_id, "output_index": output_index, "content_index": content_index});
-    let with = |kind: &str, extra: Value| {
-        let mut event = at.clone();
-        if let (Value::Object(event), Value::Object(extra)) = (&mut event, extra) {
-            event.insert("type".into(), json!(kind));
-            event.extend(extra);
-        }
-        event
-    };
+}
+
+/// A logprob entry of an `output_text` part in the streaming form (no `bytes`).
+fn stream_logprob(entry: &Value) -> Value {
+    let top: Vec<Value> = entry
+        .get("top_logprobs")
+        .and_then(Value::as_array)
+        .map(|top| {
+            top.iter()
+                .map(|t| json!({"token": t.get("token"), "logprob": t.get("logprob")}))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"token": entry.get("token"), "logprob": entry.get("logprob"), "top_logprobs": top})
+}
+
+fn text_part_events(events: &mut Vec<Value>, model: &str, at: &PartAt<'_>, part: &Value) {
+    let at = json!({"item_id": at.item_id, "output_index": at.output_index, "content_index": at.content_index});
+    let with = |kind: &str, extra: Value| merged(&at, kind, extra);
     let kind = part.get("type").and_then(Value::as_str).unwrap_or("");
     let (text_key, delta_event, done_event) = match kind {
         "output_text" => (
@@ -371,21 +577,32 @@ fn text_part_events(
         if object.contains_key("annotations") {
             object.insert("annotations".into(), json!([]));
         }
+        if object.contains_key("logprobs") {
+            object.insert("logprobs".into(), json!([]));
+        }
     }
     events.push(with(
         "response.content_part.added",
         json!({"part": empty_part}),
     ));
-    for piece in pieces(text) {
+    let entries = part.get("logprobs").and_then(Value::as_array);
+    let mut all_logprobs = Vec::new();
+    for (piece, logprobs) in deltas_with_logprobs(model, text, entries) {
         let mut extra = json!({"delta": piece});
         if kind == "output_text" {
-            extra["logprobs"] = json!([]);
+            let logprobs: Vec<Value> = logprobs
+                .unwrap_or_default()
+                .iter()
+                .map(stream_logprob)
+                .collect();
+            all_logprobs.extend(logprobs.iter().cloned());
+            extra["logprobs"] = Value::Array(logprobs);
         }
         events.push(with(delta_event, extra));
     }
     let mut extra = json!({ text_key: text });
     if kind == "output_text" {
-        extra["logprobs"] = json!([]);
+        extra["logprobs"] = Value::Array(all_logprobs);
     }
     events.push(with(done_event, extra));
     events.push(with("response.content_part.done", json!({"part": part})));

@@ -1,0 +1,210 @@
+//! `POST /completions` (legacy): continuations of one or more prompts.
+//!
+//! - `prompt` may be a string, an array of strings, an array of token ids or an array of
+//!   token-id arrays (decoded with the model's tokenizer); an absent prompt is empty.
+//! - Each prompt gets `n` choices, indexed prompt by prompt. With `best_of`, that many
+//!   candidates are written per prompt and the `n` with the highest total log probability
+//!   are returned; `usage.completion_tokens` counts every candidate, as the real API bills.
+//! - `max_tokens` (default 16) cuts the text with `finish_reason: "length"`; `stop` cuts it
+//!   before the first stop sequence.
+//! - `echo` puts the prompt in front of the text (and its tokens in front of `logprobs`).
+//! - `suffix` is counted in the prompt tokens, and the completion ends with a space when
+//!   the suffix starts with a word, so that prompt + text + suffix reads on.
+//! - `logprobs: k` gives the legacy parallel arrays with `k` alternatives per token.
+
+use super::logprobs::{self, TokenLogprob};
+use super::text;
+use super::tokens::Encoding;
+use crate::generate::{fnv1a, Generator, Rng};
+use crate::validate::ValidRequest;
+use serde_json::{json, Value};
+
+/// The request fields that decide what the answer says (see [`super::content_key`]).
+pub const CONTENT_FIELDS: &[&str] = &["model", "prompt", "suffix", "seed"];
+
+/// `max_tokens` when the request does not set it.
+pub const DEFAULT_MAX_TOKENS: usize = 16;
+
+/// The prompts of a request, decoded to text, with their token counts.
+pub fn prompts(encoding: Encoding, prompt: Option<&Value>) -> Vec<(String, usize)> {
+    let text = |t: &str| (t.to_string(), encoding.count(t));
+    let tokens = |ids: &[Value]| {
+        let ids: Vec<u32> = ids
+            .iter()
+            .filter_map(Value::as_u64)
+            .map(|id| id as u32)
+            .collect();
+        (encoding.decode(&ids), ids.len())
+    };
+    match prompt {
+        Some(Value::String(prompt)) => vec![text(prompt)],
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) && !items.is_empty() => {
+            items.iter().filter_map(Value::as_str).map(text).collect()
+        }
+        Some(Value::Array(items)) if items.iter().all(Value::is_array) && !items.is_empty() => {
+            items
+                .iter()
+                .filter_map(Value::as_array)
+                .map(|ids| tokens(ids))
+                .collect()
+        }
+        Some(Value::Array(items)) if !items.is_empty() => vec![tokens(items)],
+        _ => vec![text("")],
+    }
+}
+
+struct Candidate {
+    text: String,
+    finish_reason: &'static str,
+    tokens: usize,
+    entries: Vec<TokenLogprob>,
+    score: f64,
+}
+
+/// Shapes the generated text completion into the answer for `request`.
+pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {
+    let body = &request.body;
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("gpt-3.5-turbo-instruct");
+    let encoding = Encoding::for_model(model);
+    let prompts = prompts(encoding, body.get("prompt"));
+    let n = body
+        .get("n")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 128) as usize;
+    let best_of = body
+        .get("best_of")
+        .and_then(Value::as_u64)
+        .map_or(n, |b| b as usize)
+        .max(n);
+    let max_tokens = body
+        .get("max_tokens")
+        .and_then(Value::as_u64)
+        .map_or(DEFAULT_MAX_TOKENS, |m| m as usize);
+    let stops = text::stop_sequences(body.get("stop"));
+    let echo = body.get("echo").and_then(Value::as_bool) == Some(true);
+    let top = body
+        .get("logprobs")
+        .and_then(Value::as_u64)
+        .map(|k| k as usize);
+    let suffix = body.get("suffix").and_then(Value::as_str).unwrap_or("");
+    let base_seed = generator.rng.next_u64();
+
+    let mut choices = Vec::new();
+    let mut completion_tokens = 0;
+    let mut prompt_tokens = 0;
+    for (prompt_index, (prompt, prompt_count)) in prompts.iter().enumerate() {
+        prompt_tokens += prompt_count + encoding.count(suffix);
+        let mut candidates: Vec<Candidate> = (0..best_of)
+            .map(|candidate| {
+                let mut rng = Rng::new(fnv1a(&[
+                    &base_seed.to_le_bytes(),
+                    &(prompt_index as u64).to_le_bytes(),
+                    &(candidate as u64).to_le_bytes(),
+                ]));
+                write(encoding, prompt, suffix, &stops, max_tokens, &mut rng)
+            })
+            .collect();
+        completion_tokens += candidates.iter().map(|c| c.tokens).sum::<usize>();
+        if best_of > n {
+            candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        for (choice_index, candidate) in candidates.into_iter().take(n).enumerate() {
+            let mut rng = Rng::new(fnv1a(&[&base_seed.to_le_bytes(), b"echo"]));
+            let logprobs = top.map_or(Value::Null, |top| {
+                let mut entries = if echo {
+                    logprobs::for_text(encoding, prompt, top, &mut rng)
+                } else {
+                    Vec::new()
+                };
+                entries.extend(candidate.entries.iter().map(|e| trim_top(e, top)));
+                logprobs::legacy(&entries, 0)
+            });
+            let text = if echo {
+                format!("{prompt}{}", candidate.text)
+            } else {
+                candidate.text
+            };
+            choices.push(json!({
+                "text": text,
+                "index": prompt_index * n + choice_index,
+                "logprobs": logprobs,
+                "finish_reason": candidate.finish_reason,
+            }));
+        }
+    }
+    let Value::Object(object) = answer else {
+        return;
+    };
+    object.insert("object".into(), json!("text_completion"));
+    object.insert("model".into(), json!(model));
+    object.insert("choices".into(), Value::Array(choices));
+    object.insert(
+        "usage".into(),
+        json!({
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }),
+    );
+}
+
+fn trim_top(entry: &TokenLogprob, top: usize) -> TokenLogprob {
+    let mut entry = entry.clone();
+    entry.top.truncate(top);
+    entry
+}
+
+/// One candidate continuation of `prompt`.
+fn write(
+    encoding: Encoding,
+    prompt: &str,
+    suffix: &str,
+    stops: &[String],
+    max_tokens: usize,
+    rng: &mut Rng,
+) -> Candidate {
+    let mut full = text::continuation(prompt, rng);
+    if suffix.starts_with(char::is_alphanumeric) && !full.ends_with(char::is_whitespace) {
+        full.push(' ');
+    }
+    let (stopped, _) = text::cut_at_stop(&full, stops);
+    let (text, cut) = text::truncate_tokens(encoding, &stopped, max_tokens);
+    let entries = logprobs::for_text(encoding, &text, 5, rng);
+    let score = entries.iter().map(|e| e.logprob).sum();
+    Candidate {
+        tokens: encoding.count(&text),
+        text,
+        finish_reason: if cut { "length" } else { "stop" },
+        entries,
+        score,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_in_every_form() {
+        let encoding = Encoding::Cl100k;
+        let ids: Vec<Value> = encoding
+            .encode("Hello world")
+            .into_iter()
+            .map(Value::from)
+            .collect();
+        assert_eq!(
+            prompts(encoding, Some(&Value::Array(ids.clone()))),
+            [("Hello world".to_string(), 2)]
+        );
+        assert_eq!(prompts(encoding, Some(&json!([ids, ids]))).len(), 2);
+        assert_eq!(
+            prompts(encoding, Some(&json!(["a", "b c"]))),
+            [("a".to_string(), 1), ("b c".to_string(), 2)]
+        );
+        assert_eq!(prompts(encoding, None), [(String::new(), 0)]);
+    }
+}

@@ -1,0 +1,416 @@
+//! `POST /responses` and `POST /responses/input_tokens`.
+//!
+//! The response object is rebuilt from the request, keeping the generated `id`:
+//! - `output` holds, in order, a `reasoning` item for reasoning models (o-series, gpt-5;
+//!   with a summary when `reasoning.summary` is set), then either `function_call` /
+//!   `custom_tool_call` items chosen by [`tools::select`], or one `message` with an
+//!   `output_text` part (JSON valid against `text.format`'s schema when it has one);
+//! - `instructions`, `metadata`, `tools`, `tool_choice`, `text`, `previous_response_id`,
+//!   `conversation`, `temperature`, `top_p`, `truncation`, ... are echoed with the API's
+//!   defaults;
+//! - `max_output_tokens` caps reasoning plus output; when the text is cut the response is
+//!   `incomplete` with `incomplete_details.reason: "max_output_tokens"`;
+//! - `usage.input_tokens` is [`input_tokens`] (what `/responses/input_tokens` answers
+//!   for the same body), `output_tokens` counts the output with the tokenizer plus
+//!   reasoning tokens.
+
+use super::chat::{self, content_tokens, is_reasoning_model, structured_text, tools_tokens};
+use super::logprobs;
+use super::text::{self, Context, ToolResult};
+use super::tokens::Encoding;
+use super::tools::{self, Choice, Tool};
+use crate::generate::{Generator, Rng};
+use crate::validate::ValidRequest;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+/// The request fields that decide what the answer says (see [`super::content_key`]).
+pub const CONTENT_FIELDS: &[&str] = &[
+    "model",
+    "input",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "text",
+    "reasoning",
+    "parallel_tool_calls",
+    "prompt",
+];
+
+/// The model used when a request names none (`/responses/input_tokens` may omit it).
+const DEFAULT_MODEL: &str = "gpt-4o";
+
+/// Shapes the generated response object into the answer for `request`.
+pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {
+    let body = &request.body;
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT_MODEL);
+    let encoding = Encoding::for_model(model);
+    let context = context_of(body);
+    let now = generator.now();
+    let mut rng = Rng::new(generator.rng.next_u64());
+    let tool_list: Vec<Tool> = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .map(|tools| tools.iter().filter_map(Tool::from_responses).collect())
+        .unwrap_or_default();
+    let choice = Choice::from_responses(body.get("tool_choice"));
+    let parallel = body.get("parallel_tool_calls").and_then(Value::as_bool) != Some(false);
+    let limit = body
+        .get("max_output_tokens")
+        .and_then(Value::as_u64)
+        .map(|l| l as usize);
+    let effort = body.pointer("/reasoning/effort").and_then(Value::as_str);
+    let mut reasoning = chat::reasoning_tokens(model, effort, &mut rng);
+    let budget = limit.map(|limit| {
+        reasoning = reasoning.min(limit / 2);
+        limit - reasoning
+    });
+    let include: Vec<&str> = body
+        .get("include")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+
+    let mut output = Vec::new();
+    if is_reasoning_model(model) {
+        output.push(reasoning_item(body, &context, &include, &mut rng));
+    }
+    let mut output_tokens = reasoning;
+    let mut incomplete = false;
+    let selected = tools::select(&tool_list, &choice, &context, parallel);
+    if selected.is_empty() {
+        let reply = text::reply(&context, &mut rng);
+        let full = structured_text(
+            body.pointer("/text/format"),
+            &context,
+            &reply,
+            now,
+            &mut rng,
+        )
+        .unwrap_or(reply);
+        let (visible, cut) = match budget {
+            Some(budget) => text::truncate_tokens(encoding, &full, budget),
+            None => (full, false),
+        };
+        incomplete = cut;
+        output_tokens += encoding.count(&visible);
+        let top = body
+            .get("top_logprobs")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let logprobs: Vec<Value> = if include.contains(&"message.output_text.logprobs") {
+            logprobs::for_text(encoding, &visible, top, &mut rng)
+                .iter()
+                .map(logprobs::TokenLogprob::to_chat)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        output.push(json!({
+            "id": format!("msg_{}", rng.alphanumeric(24)),
+            "type": "message",
+            "status": if cut { "incomplete" } else { "completed" },
+            "content": [{
+                "type": "output_text",
+                "annotations": [],
+                "logprobs": logprobs,
+                "text": visible,
+            }],
+            "role": "assistant",
+        }));
+    } else {
+        for call in tools::calls(&selected, &context, parallel, now, &mut rng) {
+            output_tokens += encoding.count(&call.name) + encoding.count(&call.input);
+            let call_id = format!("call_{}", rng.alphanumeric(24));
+            output.push(if call.custom {
+                json!({
+                    "id": format!("ctc_{}", rng.alphanumeric(24)),
+                    "type": "custom_tool_call",
+                    "status": "completed",
+                    "call_id": call_id,
+                    "input": call.input,
+                    "name": call.name,
+                })
+            } else {
+                json!({
+                    "id": format!("fc_{}", rng.alphanumeric(24)),
+                    "type": "function_call",
+                    "status": "completed",
+                    "arguments": call.input,
+                    "call_id": call_id,
+                    "name": call.name,
+                })
+            });
+        }
+    }
+
+    let input_tokens = input_tokens(encoding, body);
+    let usage = json!({
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": input_tokens + output_tokens,
+    });
+    let id = answer
+        .get("id")
+        .filter(|id| id.as_str().is_some_and(|id| id.starts_with("resp_")))
+        .cloned()
+        .unwrap_or_else(|| json!(format!("resp_{}", rng.alphanumeric(24))));
+    *answer = response_object(body, model, id, now, output, usage, incomplete);
+}
+
+/// The response object around `output`, echoing the request's settings.
+fn response_object(
+    body: &Value,
+    model: &str,
+    id: Value,
+    now: i64,
+    output: Vec<Value>,
+    usage: Value,
+    incomplete: bool,
+) -> Value {
+    let echo = |key: &str, default: Value| {
+        body.get(key)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(default)
+    };
+    let mut object = Map::new();
+    object.insert("id".into(), id);
+    object.insert("object".into(), json!("response"));
+    object.insert("created_at".into(), json!(now));
+    let status = if incomplete {
+        "incomplete"
+    } else {
+        "completed"
+    };
+    object.insert("status".into(), json!(status));
+    object.insert("background".into(), echo("background", json!(false)));
+    object.insert(
+        "completed_at".into(),
+        if incomplete { Value::Null } else { json!(now) },
+    );
+    if let Some(conversation) = body.get("conversation").filter(|c| !c.is_null()) {
+        let id = conversation
+            .as_str()
+            .or_else(|| conversation.get("id").and_then(Value::as_str))
+            .unwrap_or_default();
+        object.insert("conversation".into(), json!({ "id": id }));
+    }
+    object.insert("error".into(), Value::Null);
+    object.insert(
+        "incomplete_details".into(),
+        if incomplete {
+            json!({"reason": "max_output_tokens"})
+        } else {
+            Value::Null
+        },
+    );
+    object.insert("instructions".into(), echo("instructions", Value::Null));
+    object.insert(
+        "max_output_tokens".into(),
+        echo("max_output_tokens", Value::Null),
+    );
+    object.insert("max_tool_calls".into(), echo("max_tool_calls", Value::Null));
+    object.insert("model".into(), json!(model));
+    object.insert("output".into(), Value::Array(output));
+    object.insert(
+        "parallel_tool_calls".into(),
+        echo("parallel_tool_calls", json!(true)),
+    );
+    object.insert(
+        "previous_response_id".into(),
+        echo("previous_response_id", Value::Null),
+    );
+    for key in [
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "safety_identifier",
+        "user",
+    ] {
+        if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
+            object.insert(key.into(), value.clone());
+        }
+    }
+    let reasoning = if is_reasoning_model(model) {
+        json!({
+            "effort": body.pointer("/reasoning/effort").cloned().unwrap_or(json!("medium")),
+            "summary": body.pointer("/reasoning/summary").cloned().unwrap_or(Value::Null),
+        })
+    } else {
+        Value::Null
+    };
+    object.insert("reasoning".into(), reasoning);
+    let tier = match body.get("service_tier").and_then(Value::as_str) {
+        None | Some("auto") => "default",
+        Some(tier) => tier,
+    };
+    object.insert("service_tier".into(), json!(tier));
+    object.insert("store".into(), echo("store", json!(true)));
+    object.insert("temperature".into(), echo("temperature", json!(1.0)));
+    let mut text = echo("text", json!({}));
+    if let Value::Object(text) = &mut text {
+        text.entry("format")
+            .or_insert_with(|| json!({"type": "text"}));
+        text.entry("verbosity").or_insert_with(|| json!("medium"));
+    }
+    object.insert("text".into(), text);
+    object.insert("tool_choice".into(), echo("tool_choice", json!("auto")));
+    object.insert("tools".into(), echo("tools", json!([])));
+    object.insert("top_logprobs".into(), echo("top_logprobs", json!(0)));
+    object.insert("top_p".into(), echo("top_p", json!(1.0)));
+    object.insert("truncation".into(), echo("truncation", json!("disabled")));
+    object.insert("usage".into(), usage);
+    object.insert("metadata".into(), echo("metadata", json!({})));
+    Value::Object(object)
+}
+
+fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut Rng) -> Value {
+    let wants_summary = body
+        .pointer("/reasoning/summary")
+        .or_else(|| body.pointer("/reasoning/generate_summary"))
+        .and_then(Value::as_str)
+        .is_some();
+    let summary = if wants_summary {
+        let topic = context.topic().unwrap_or_else(|| "the request".into());
+        vec![json!({
+            "type": "summary_text",
+            "text": format!(
+                "**Considering {topic}**\n\nThe user wants help with {topic}. \
+                 I will answer briefly and directly."
+            ),
+        })]
+    } else {
+        Vec::new()
+    };
+    let mut item = json!({
+        "id": format!("rs_{}", rng.alphanumeric(24)),
+        "type": "reasoning",
+        "summary": summary,
+    });
+    if include.contains(&"reasoning.encrypted_content") {
+        let opaque: Vec<u8> = (0..48).map(|_| rng.below(256) as u8).collect();
+        item["encrypted_content"] = json!(base64::engine::general_purpose::STANDARD.encode(opaque));
+    }
+    item
+}
+
+/// The conversation of a Responses request: `instructions` and system/developer messages,
+/// the last user message, and the function outputs that follow it (named through the
+/// `function_call` items they answer).
+pub fn context_of(body: &Value) -> Context {
+    let mut system: Vec<String> = body
+        .get("instructions")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    let items: Vec<Value> = match body.get("input") {
+        Some(Value::String(text)) => vec![json!({"role": "user", "content": text})],
+        Some(Value::Array(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    let role = |item: &Value| item.get("role").and_then(Value::as_str).map(str::to_string);
+    for item in &items {
+        if matches!(role(item).as_deref(), Some("system" | "developer")) {
+            system.push(text::content_text(item.get("content")));
+        }
+    }
+    let last_user = items
+        .iter()
+        .rposition(|item| role(item).as_deref() == Some("user"));
+    let mut tool_results = Vec::new();
+    for item in items.iter().skip(last_user.map_or(0, |i| i + 1)) {
+        let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+        if kind == "function_call_output" || kind == "custom_tool_call_output" {
+            let call_id = item.get("call_id").and_then(Value::as_str);
+            let name = items.iter().find_map(|other| {
+                let is_call = matches!(
+                    other.get("type").and_then(Value::as_str),
+                    Some("function_call" | "custom_tool_call")
+                );
+                (is_call && other.get("call_id").and_then(Value::as_str) == call_id).then(|| {
+                    other
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })?
+            });
+            let output = match item.get("output") {
+                Some(Value::String(text)) => text.clone(),
+                other => text::content_text(other),
+            };
+            tool_results.push(ToolResult { name, output });
+        }
+    }
+    Context {
+        last_user: last_user
+            .map(|i| text::content_text(items[i].get("content")))
+            .unwrap_or_default(),
+        system: system.join("\n"),
+        tool_results,
+    }
+}
+
+/// Input tokens of a Responses request body: `instructions` as a system message, each
+/// input message (3 tokens plus its role and content), each function call or output
+/// (3 tokens plus its text), 3 to prime the reply, the tool definitions, and a
+/// `json_schema` text format's schema.
+pub fn input_tokens(encoding: Encoding, body: &Value) -> usize {
+    let per_item = chat::TOKENS_PER_MESSAGE;
+    let mut total = per_item;
+    if let Some(instructions) = body.get("instructions").and_then(Value::as_str) {
+        total += per_item + encoding.count("system") + encoding.count(instructions);
+    }
+    match body.get("input") {
+        Some(Value::String(text)) => {
+            total += per_item + encoding.count("user") + encoding.count(text)
+        }
+        Some(Value::Array(items)) => {
+            for item in items {
+                total += per_item;
+                if let Some(role) = item.get("role").and_then(Value::as_str) {
+                    total += encoding.count(role) + content_tokens(encoding, item.get("content"));
+                    continue;
+                }
+                for key in ["name", "arguments", "input"] {
+                    if let Some(text) = item.get(key).and_then(Value::as_str) {
+                        total += encoding.count(text);
+                    }
+                }
+                match item.get("output") {
+                    Some(Value::String(text)) => total += encoding.count(text),
+                    Some(parts @ Value::Array(_)) => total += content_tokens(encoding, Some(parts)),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    let tools: Vec<Tool> = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .map(|tools| tools.iter().filter_map(Tool::from_responses).collect())
+        .unwrap_or_default();
+    total += tools_tokens(encoding, &tools);
+    if let Some(schema) = body.pointer("/text/format/schema") {
+        total += encoding.count(&schema.to_string());
+    }
+    total
+}
+
+/// `/responses/input_tokens`: the same count `/responses` reports as `input_tokens`.
+pub fn shape_input_tokens(request: &ValidRequest, answer: &mut Value) {
+    let model = request
+        .body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT_MODEL);
+    let count = input_tokens(Encoding::for_model(model), &request.body);
+    *answer = json!({"object": "response.input_tokens", "input_tokens": count});
+}
