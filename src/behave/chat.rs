@@ -149,8 +149,13 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
             reasoning = reasoning.min(limit / 2);
             limit - reasoning
         });
-        let selected = tools::select(&tool_list, &choice, &context, parallel);
-        let answer = if selected.is_empty() {
+        let selected = match &request.scripted {
+            Some(_) => Vec::new(),
+            None => tools::select(&tool_list, &choice, &context, parallel),
+        };
+        let answer = if let Some(scripted) = &request.scripted {
+            scripted_answer(encoding, scripted, legacy, &stops, budget, reasoning)
+        } else if selected.is_empty() {
             let text = compose(body, &context, now, &mut rng);
             text_answer(encoding, &text, &stops, budget, reasoning)
         } else {
@@ -366,6 +371,29 @@ fn text_answer(
         reasoning_tokens: reasoning,
         completion_tokens: tokens + reasoning,
     }
+}
+
+/// The answer a scenario rule scripted (see [`super::scripted`]): its tool calls, and its
+/// text as the content, cut by `stop` and the token budget like composed text.
+fn scripted_answer(
+    encoding: Encoding,
+    scripted: &crate::scenario::Scripted,
+    legacy: bool,
+    stops: &[String],
+    budget: Option<usize>,
+    reasoning: usize,
+) -> Answer {
+    let calls = super::scripted::calls(scripted);
+    let text = scripted.text.as_deref();
+    if calls.is_empty() {
+        return text_answer(encoding, text.unwrap_or(""), stops, budget, reasoning);
+    }
+    let mut answer = call_answer(encoding, calls, legacy, false, budget, reasoning);
+    if let Some(text) = text {
+        answer.completion_tokens += encoding.count(text);
+        answer.content = Some(text.to_string());
+    }
+    answer
 }
 
 fn call_answer(

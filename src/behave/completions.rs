@@ -92,6 +92,8 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
         .map(|k| k as usize);
     let suffix = body.get("suffix").and_then(Value::as_str).unwrap_or("");
     let base_seed = generator.rng.next_u64();
+    // A scenario rule's scripted text replaces the composed continuation.
+    let scripted = request.scripted.as_ref().and_then(|s| s.text.as_deref());
 
     let mut choices = Vec::new();
     let mut completion_tokens = 0;
@@ -105,7 +107,9 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
                     &(prompt_index as u64).to_le_bytes(),
                     &(candidate as u64).to_le_bytes(),
                 ]));
-                write(encoding, prompt, suffix, &stops, max_tokens, &mut rng)
+                write(
+                    encoding, prompt, suffix, &stops, max_tokens, scripted, &mut rng,
+                )
             })
             .collect();
         completion_tokens += candidates.iter().map(|c| c.tokens).sum::<usize>();
@@ -165,9 +169,10 @@ fn write(
     suffix: &str,
     stops: &[String],
     max_tokens: usize,
+    scripted: Option<&str>,
     rng: &mut Rng,
 ) -> Candidate {
-    let mut full = text::continuation(prompt, rng);
+    let mut full = scripted.map_or_else(|| text::continuation(prompt, rng), str::to_string);
     if suffix.starts_with(char::is_alphanumeric) && !full.ends_with(char::is_whitespace) {
         full.push(' ');
     }

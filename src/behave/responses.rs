@@ -80,17 +80,29 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
     }
     let mut output_tokens = reasoning;
     let mut incomplete = false;
-    let selected = tools::select(&tool_list, &choice, &context, parallel);
-    if selected.is_empty() {
-        let reply = text::reply(&context, &mut rng);
-        let full = structured_text(
-            body.pointer("/text/format"),
-            &context,
-            &reply,
-            now,
-            &mut rng,
-        )
-        .unwrap_or(reply);
+    // A scenario rule's scripted output replaces the composed text and the chosen tools.
+    let scripted = request.scripted.as_ref();
+    let selected = match scripted {
+        Some(_) => Vec::new(),
+        None => tools::select(&tool_list, &choice, &context, parallel),
+    };
+    let scripted_calls = scripted.map(super::scripted::calls).unwrap_or_default();
+    let scripted_text = scripted.and_then(|s| s.text.clone());
+    if selected.is_empty() && (scripted_calls.is_empty() || scripted_text.is_some()) {
+        let full = match scripted_text {
+            Some(text) => text,
+            None => {
+                let reply = text::reply(&context, &mut rng);
+                structured_text(
+                    body.pointer("/text/format"),
+                    &context,
+                    &reply,
+                    now,
+                    &mut rng,
+                )
+                .unwrap_or(reply)
+            }
+        };
         let (visible, cut) = match budget {
             Some(budget) => text::truncate_tokens(encoding, &full, budget),
             None => (full, false),
@@ -121,8 +133,13 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
             }],
             "role": "assistant",
         }));
-    } else {
-        for call in tools::calls(&selected, &context, parallel, now, &mut rng) {
+    }
+    if !selected.is_empty() || !scripted_calls.is_empty() {
+        let calls = match scripted {
+            Some(_) => scripted_calls,
+            None => tools::calls(&selected, &context, parallel, now, &mut rng),
+        };
+        for call in calls {
             output_tokens += encoding.count(&call.name) + encoding.count(&call.input);
             let call_id = format!("call_{}", rng.alphanumeric(24));
             output.push(if call.custom {

@@ -328,8 +328,9 @@ pub struct Call {
 }
 
 /// The calls for the `selected` tools: one each, except that with parallel calls allowed,
-/// a single function with a place-like parameter (`location`, `city`, ...) is called once
-/// per place the message names, up to four ("weather in Paris and Tokyo" → two calls).
+/// a single function with exactly one place-like parameter (`location`, `city`, ...) is
+/// called once per place the message names, up to four ("weather in Paris and Tokyo" →
+/// two calls).
 pub fn calls(
     selected: &[&Tool],
     context: &Context,
@@ -339,13 +340,16 @@ pub fn calls(
 ) -> Vec<Call> {
     let places = context.proper_nouns();
     if let [tool] = selected {
-        let has_place = tool
+        let place_fields = tool
             .parameters
             .as_ref()
             .and_then(|p| p.get("properties"))
             .and_then(Value::as_object)
-            .is_some_and(|properties| properties.keys().any(|k| is_place_field(k)));
-        if parallel && has_place && places.len() >= 2 {
+            .map_or(0, |properties| {
+                properties.keys().filter(|k| is_place_field(k)).count()
+            });
+        // With several place fields (origin, destination) the places fill one call.
+        if parallel && place_fields == 1 && places.len() >= 2 {
             return places
                 .iter()
                 .take(4)

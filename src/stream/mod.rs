@@ -316,16 +316,14 @@ fn completion_chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
     let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
     let mut events = Vec::new();
     let empty = Vec::new();
+    // Unlike chat chunks, the completion schema has no nullable `usage`: only the last
+    // chunk carries it.
     let base = |choices: Value| {
-        let mut chunk = json!({
+        json!({
             "id": answer.get("id"), "object": "text_completion", "created": answer.get("created"),
             "model": answer.get("model"), "system_fingerprint": answer.get("system_fingerprint"),
             "choices": choices,
-        });
-        if include_usage {
-            chunk["usage"] = Value::Null;
-        }
-        chunk
+        })
     };
     for choice in answer
         .get("choices")
@@ -389,7 +387,8 @@ fn response_events(answer: &Value) -> Vec<Event> {
         object.insert("output".into(), json!([]));
         object.insert("completed_at".into(), Value::Null);
         object.insert("incomplete_details".into(), Value::Null);
-        object.insert("usage".into(), Value::Null);
+        // The real API sends `usage: null` here; the spec's schema has no null usage.
+        object.remove("usage");
     }
     events.push(json!({"type": "response.created", "response": pending}));
     events.push(json!({"type": "response.in_progress", "response": pending}));

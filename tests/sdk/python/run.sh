@@ -7,6 +7,11 @@
 # Usage:
 #   tests/sdk/python/run.sh [SERVER_BIN] [PYTEST_ARGS...]
 #   OPENAI_MOCK_BIN=target/debug/openai-mock tests/sdk/python/run.sh [-- ] [PYTEST_ARGS...]
+#   tests/sdk/python/run.sh --setup-only
+#
+# `--setup-only` creates (or reuses) the venv and the extracted sdist, then exits 0
+# without starting a server or running pytest; other harnesses (such as
+# tests/sdk_python_behaviour.rs) use it to get the same venv.
 #
 # The first argument is taken as the server binary unless it starts with `-`
 # (use `--` to pass pytest arguments while taking the binary from
@@ -53,8 +58,15 @@ log() { printf '[sdk-python] %s\n' "$*" >&2; }
 die() { printf '[sdk-python] ERROR: %s\n' "$*" >&2; exit 2; }
 
 # ---------------------------------------------------------------- arguments
+SETUP_ONLY=0
+if [[ ${1:-} == --setup-only ]]; then
+    SETUP_ONLY=1
+    shift
+fi
 BIN=${OPENAI_MOCK_BIN:-}
-if [[ $# -gt 0 ]]; then
+if [[ $SETUP_ONLY -eq 1 ]]; then
+    :
+elif [[ $# -gt 0 ]]; then
     if [[ $1 == -- ]]; then
         shift
     elif [[ $1 != -* ]]; then
@@ -62,9 +74,11 @@ if [[ $# -gt 0 ]]; then
         shift
     fi
 fi
-[[ -n $BIN ]] || die "no server binary: pass it as the first argument or set OPENAI_MOCK_BIN"
-[[ -f $BIN && -x $BIN ]] || die "server binary '$BIN' does not exist or is not executable"
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+if [[ $SETUP_ONLY -eq 0 ]]; then
+    [[ -n $BIN ]] || die "no server binary: pass it as the first argument or set OPENAI_MOCK_BIN"
+    [[ -f $BIN && -x $BIN ]] || die "server binary '$BIN' does not exist or is not executable"
+    BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+fi
 
 # -------------------------------------------------------------------- setup
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -144,6 +158,10 @@ fi
 # has no importable `openai`), from the sdist dir so `tests.utils` resolves.
 OPENAI_FILE=$(cd "$SDIST_DIR" && "$VPY" -c 'import openai; print(openai.__file__)')
 [[ $OPENAI_FILE == "$VENV"/* ]] || die "tests would import openai from $OPENAI_FILE, not from the venv"
+if [[ $SETUP_ONLY -eq 1 ]]; then
+    log "setup only: $VENV is ready"
+    exit 0
+fi
 
 # ------------------------------------------------------------------- server
 SERVER_PID=
