@@ -5,16 +5,22 @@
 //! adjust the answer (uploaded file names and sizes, ...). Every change keeps the body
 //! valid against its schema; the sweep tests check that for every operation.
 
+pub mod audio;
+pub mod embeddings;
+pub mod images;
+pub mod models;
+pub mod moderations;
 pub mod tokens;
 
 use crate::catalog::{Catalog, Operation};
+use crate::error::ApiError;
 use crate::generate::Generator;
 use crate::validate::ValidRequest;
 use serde_json::Value;
 
 /// Adjusts the generated `answer` for `op` to what the endpoint would really say.
 pub fn shape<'a>(
-    _catalog: &'a Catalog,
+    catalog: &'a Catalog,
     op: &Operation,
     request: &ValidRequest,
     answer: &mut Value,
@@ -22,6 +28,72 @@ pub fn shape<'a>(
 ) {
     if !request.files.is_empty() {
         describe_upload(op, request, answer);
+    }
+    match op.id.as_str() {
+        "createEmbedding" => embeddings::shape(request, answer),
+        "createModeration" => moderations::shape(request, answer),
+        "createImage" | "createImageEdit" | "createImageVariation" => {
+            images::shape(&op.id, request, answer)
+        }
+        "createTranscription" | "createTranslation" => {
+            audio::shape_transcription(&op.id, request, answer)
+        }
+        "listModels" | "retrieveModel" | "deleteModel" => {
+            models::shape(catalog, &op.id, request, answer)
+        }
+        _ => {}
+    }
+}
+
+/// Rejects a schema-valid request the real endpoint would still refuse (an unknown model,
+/// `dimensions` for ada-002, an unsupported image size, ...), before any answer is built.
+pub fn check(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> Result<(), ApiError> {
+    match op.id.as_str() {
+        "createEmbedding" => embeddings::check(request),
+        "createModeration" => moderations::check(request),
+        "createImage" | "createImageEdit" | "createImageVariation" => {
+            images::check(&op.id, request)
+        }
+        "createSpeech" | "createTranscription" | "createTranslation" => {
+            audio::check(&op.id, request)
+        }
+        "retrieveModel" | "deleteModel" => models::check(catalog, &op.id, request),
+        _ => Ok(()),
+    }
+}
+
+/// A body that is not JSON: what an endpoint sends instead of its JSON answer when the
+/// request asks for another format (transcripts as `text`, `srt` or `vtt`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBody {
+    /// The `content-type` to send.
+    pub content_type: &'static str,
+    /// The body.
+    pub text: String,
+}
+
+/// The non-JSON rendering of the shaped `answer`, when the request asks for one.
+pub fn text_body(op: &Operation, request: &ValidRequest, answer: &Value) -> Option<TextBody> {
+    match op.id.as_str() {
+        "createTranscription" | "createTranslation" => audio::transcript_text(request, answer),
+        _ => None,
+    }
+}
+
+/// The events of a stream this module builds itself (speech, transcripts, images), or
+/// `None` to let [`crate::stream`] build them from the answer.
+pub fn stream_events(
+    op: &Operation,
+    request: &ValidRequest,
+    answer: Option<&Value>,
+) -> Option<Vec<Value>> {
+    match (op.id.as_str(), answer) {
+        ("createSpeech", _) => Some(audio::speech_events(request)),
+        ("createTranscription", Some(answer)) => Some(audio::transcript_events(request, answer)),
+        ("createImage" | "createImageEdit", Some(answer)) => {
+            Some(images::stream_events(&op.id, request, answer))
+        }
+        _ => None,
     }
 }
 

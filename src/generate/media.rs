@@ -1,8 +1,16 @@
-//! Well-formed binary bodies: speech audio, zip archives, mp4 video and images.
+//! Well-formed binary bodies: speech audio, images, zip archives and mp4 video.
 //!
-//! Each is the smallest honest file of its kind that ordinary tools open: silent audio in
-//! the requested format, a zip holding one text file, an mp4 with `ftyp` and `moov` boxes,
-//! and a 1x1 WebP or JPEG image.
+//! Each is a real file of its kind that ordinary decoders open, written by small encoders
+//! of our own:
+//!
+//! - audio from 16-bit mono PCM at [`SPEECH_SAMPLE_RATE`]: WAV and raw PCM carry the samples,
+//!   FLAC carries them losslessly (verbatim subframes); MP3 (MPEG-2 Layer III), AAC (ADTS)
+//!   and Opus (Ogg) are silent streams of the same duration;
+//! - images from a [`Picture`] (a vertical two-colour gradient): PNG draws the gradient
+//!   (deflate with fixed Huffman codes and run matches, so a gradient compresses to a few
+//!   hundred bytes per megapixel), JPEG draws it in 8-pixel bands (baseline, DC-only
+//!   blocks), lossless WebP is solid in the blend of both colours;
+//! - a zip holding one text file, and an mp4 with `ftyp` and `moov` boxes.
 
 /// A binary body and its media type.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,38 +21,41 @@ pub struct Media {
     pub bytes: Vec<u8>,
 }
 
-/// Silent speech audio in the given `response_format` (`mp3` when absent or unknown).
+/// The sample rate of speech audio (the real API's, too).
+pub const SPEECH_SAMPLE_RATE: u32 = 24_000;
+
+/// Half a second of silent speech audio in the given `response_format` (see [`audio`]).
 pub fn speech(format: &str) -> Media {
-    match format {
-        "wav" => Media {
-            content_type: "audio/wav",
-            bytes: wav(&silence_pcm(24_000 / 2)),
-        },
-        "pcm" => Media {
-            content_type: "audio/pcm",
-            bytes: silence_pcm(24_000 / 2),
-        },
-        "flac" => Media {
-            content_type: "audio/flac",
-            bytes: flac(),
-        },
-        "aac" => Media {
-            content_type: "audio/aac",
-            bytes: aac(),
-        },
-        "opus" => Media {
-            content_type: "audio/ogg",
-            bytes: ogg_opus(),
-        },
-        _ => Media {
-            content_type: "audio/mpeg",
-            bytes: mp3(),
-        },
+    audio(format, &[0; SPEECH_SAMPLE_RATE as usize / 2])
+}
+
+/// Audio holding `samples` (16-bit mono at [`SPEECH_SAMPLE_RATE`]) in the given speech
+/// `response_format` (`mp3` when unknown). Lossy formats are silent with the same duration.
+///
+/// ```
+/// use openai_mock::generate::media::{audio, SPEECH_SAMPLE_RATE};
+/// let wav = audio("wav", &vec![0; SPEECH_SAMPLE_RATE as usize]);
+/// assert_eq!(wav.content_type, "audio/wav");
+/// assert_eq!(wav.bytes.len(), 44 + 2 * 24_000);
+/// ```
+pub fn audio(format: &str, samples: &[i16]) -> Media {
+    let (content_type, bytes) = match format {
+        "wav" => ("audio/wav", wav(samples)),
+        "pcm" => ("audio/pcm", pcm(samples)),
+        "flac" => ("audio/flac", flac(samples)),
+        "aac" => ("audio/aac", aac(samples.len())),
+        "opus" => ("audio/ogg", ogg_opus(samples.len())),
+        _ => ("audio/mpeg", mp3(samples.len())),
+    };
+    Media {
+        content_type,
+        bytes,
     }
 }
 
-/// The body for a binary media type the spec declares.
+/// The body for a binary media type the spec declares (a small image for image types).
 pub fn for_media_type(media_type: &str) -> Media {
+    let thumbnail = Picture::solid(64, 36, [96, 128, 160, 255]);
     match media_type {
         "application/zip" => Media {
             content_type: "application/zip",
@@ -57,28 +68,89 @@ pub fn for_media_type(media_type: &str) -> Media {
             content_type: "video/mp4",
             bytes: mp4(),
         },
-        "image/webp" => Media {
-            content_type: "image/webp",
-            bytes: webp(),
-        },
-        "image/jpeg" => Media {
-            content_type: "image/jpeg",
-            bytes: jpeg(),
-        },
+        "image/webp" | "image/jpeg" | "image/png" => {
+            image(media_type.trim_start_matches("image/"), &thumbnail)
+        }
         _ => speech("mp3"),
     }
 }
 
-/// `samples` of 16-bit little-endian mono silence.
-fn silence_pcm(samples: usize) -> Vec<u8> {
-    vec![0; samples * 2]
+/// A vertical gradient from `top` to `bottom` (RGBA colours).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// Width in pixels (at least 1).
+    pub width: u32,
+    /// Height in pixels (at least 1).
+    pub height: u32,
+    /// The colour of the first row.
+    pub top: [u8; 4],
+    /// The colour of the last row.
+    pub bottom: [u8; 4],
+    /// Whether the image keeps an alpha channel (PNG and WebP); JPEG never does.
+    pub alpha: bool,
 }
 
-fn wav(pcm: &[u8]) -> Vec<u8> {
-    let rate: u32 = 24_000;
-    let mut out = Vec::with_capacity(44 + pcm.len());
+impl Picture {
+    /// A one-colour opaque picture.
+    pub fn solid(width: u32, height: u32, colour: [u8; 4]) -> Picture {
+        Picture {
+            width,
+            height,
+            top: colour,
+            bottom: colour,
+            alpha: false,
+        }
+    }
+
+    /// The colour of row `y`.
+    pub fn row_colour(&self, y: u32) -> [u8; 4] {
+        let span = self.height.saturating_sub(1).max(1) as i32;
+        let y = y.min(self.height.saturating_sub(1)) as i32;
+        let mut out = [0u8; 4];
+        for (c, value) in out.iter_mut().enumerate() {
+            let (a, b) = (self.top[c] as i32, self.bottom[c] as i32);
+            *value = (a + (b - a) * y / span) as u8;
+        }
+        out
+    }
+
+    fn blend(&self) -> [u8; 4] {
+        let mut out = [0u8; 4];
+        for (c, value) in out.iter_mut().enumerate() {
+            *value = ((self.top[c] as u16 + self.bottom[c] as u16) / 2) as u8;
+        }
+        out
+    }
+}
+
+/// `picture` encoded as `png`, `jpeg` or `webp` (PNG when unknown).
+pub fn image(format: &str, picture: &Picture) -> Media {
+    match format {
+        "jpeg" | "jpg" => Media {
+            content_type: "image/jpeg",
+            bytes: jpeg(picture),
+        },
+        "webp" => Media {
+            content_type: "image/webp",
+            bytes: webp(picture),
+        },
+        _ => Media {
+            content_type: "image/png",
+            bytes: png(picture),
+        },
+    }
+}
+
+fn pcm(samples: &[i16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+fn wav(samples: &[i16]) -> Vec<u8> {
+    let rate = SPEECH_SAMPLE_RATE;
+    let data = pcm(samples);
+    let mut out = Vec::with_capacity(44 + data.len());
     out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + pcm.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
     out.extend_from_slice(&16u32.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes()); // PCM
@@ -88,45 +160,132 @@ fn wav(pcm: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&16u16.to_le_bytes());
     out.extend_from_slice(b"data");
-    out.extend_from_slice(&(pcm.len() as u32).to_le_bytes());
-    out.extend_from_slice(pcm);
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&data);
     out
 }
 
-/// Ten silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz, mono): 417-byte frames whose
-/// side information and main data are all zero, which decoders play as silence.
-fn mp3() -> Vec<u8> {
-    let header = [0xFF, 0xFB, 0x90, 0xC4];
-    let mut out = Vec::new();
-    for _ in 0..10 {
+/// Samples per MPEG-2 Layer III frame.
+const MP3_FRAME_SAMPLES: usize = 576;
+
+/// Silent MPEG-2 Layer III frames (32 kbit/s, 24 kHz, mono) lasting at least `samples`:
+/// 96-byte frames whose side information and main data are zero, which decoders play as
+/// silence.
+fn mp3(samples: usize) -> Vec<u8> {
+    // Sync, MPEG-2, Layer III, no CRC | bitrate index 4 (32k), 24 kHz | mono, original.
+    let header = [0xFF, 0xF3, 0x44, 0xC4];
+    let frame_len = 72 * 32_000 / SPEECH_SAMPLE_RATE as usize;
+    let frames = samples.div_ceil(MP3_FRAME_SAMPLES).max(1);
+    let mut out = Vec::with_capacity(frames * frame_len);
+    for _ in 0..frames {
         out.extend_from_slice(&header);
-        out.extend(std::iter::repeat_n(0u8, 417 - 4));
+        out.extend(std::iter::repeat_n(0u8, frame_len - header.len()));
     }
     out
 }
 
-/// A FLAC stream with its STREAMINFO block and no audio frames.
-fn flac() -> Vec<u8> {
+/// Samples per FLAC block.
+const FLAC_BLOCK: usize = 4096;
+
+/// A FLAC stream holding `samples` losslessly: STREAMINFO, then frames of verbatim
+/// 16-bit subframes.
+fn flac(samples: &[i16]) -> Vec<u8> {
+    let block = FLAC_BLOCK.min(samples.len().max(1));
     let mut out = b"fLaC".to_vec();
     out.push(0x80); // last metadata block, type STREAMINFO
     out.extend_from_slice(&[0, 0, 34]);
-    out.extend_from_slice(&4096u16.to_be_bytes()); // min block size
-    out.extend_from_slice(&4096u16.to_be_bytes()); // max block size
+    out.extend_from_slice(&(block as u16).to_be_bytes()); // min block size
+    out.extend_from_slice(&(block as u16).to_be_bytes()); // max block size
     out.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // frame sizes unknown
-                                                // 20 bits sample rate (24000), 3 bits channels-1 (0), 5 bits bps-1 (15), 36 bits samples (0)
-    let packed: u64 = (24_000u64 << 44) | (15u64 << 36);
+                                                // 20 bits sample rate, 3 bits channels-1 (0), 5 bits bits-per-sample-1 (15),
+                                                // 36 bits total samples.
+    let packed: u64 = (u64::from(SPEECH_SAMPLE_RATE) << 44)
+        | (15u64 << 36)
+        | (samples.len() as u64 & 0xF_FFFF_FFFF);
     out.extend_from_slice(&packed.to_be_bytes());
-    out.extend_from_slice(&[0; 16]); // MD5 of no audio: unset
+    out.extend_from_slice(&[0; 16]); // MD5 of the audio: unset
+    for (number, chunk) in samples.chunks(FLAC_BLOCK).enumerate() {
+        let start = out.len();
+        out.extend_from_slice(&[0xFF, 0xF8]); // sync, fixed block size
+        out.push(0x77); // block size: 16-bit value at the end of the header | 24 kHz
+        out.push(0x08); // mono, 16 bits per sample
+        push_utf8_number(&mut out, number as u64);
+        out.extend_from_slice(&((chunk.len() - 1) as u16).to_be_bytes());
+        let header_crc = crc8(&out[start..]);
+        out.push(header_crc);
+        out.push(0x02); // verbatim subframe, no wasted bits
+        for sample in chunk {
+            out.extend_from_slice(&sample.to_be_bytes());
+        }
+        let frame_crc = crc16(&out[start..]);
+        out.extend_from_slice(&frame_crc.to_be_bytes());
+    }
     out
 }
 
-/// Silent AAC-LC frames in ADTS framing (24 kHz, mono).
-fn aac() -> Vec<u8> {
-    // An AAC-LC raw data block of silence: SCE with zero spectral data, then END.
+/// FLAC's frame number coding (UTF-8's scheme, extended to 36 bits).
+fn push_utf8_number(out: &mut Vec<u8>, n: u64) {
+    if n < 0x80 {
+        out.push(n as u8);
+        return;
+    }
+    let mut continuation = Vec::new();
+    let mut rest = n;
+    let mut first_capacity = 6; // payload bits left in the first byte
+    while rest >= (1 << first_capacity) {
+        continuation.push(0x80 | (rest & 0x3F) as u8);
+        rest >>= 6;
+        first_capacity -= 1;
+    }
+    let count = continuation.len() + 1;
+    let marker = !(0xFFu8 >> count);
+    out.push(marker | rest as u8);
+    out.extend(continuation.iter().rev());
+}
+
+/// FLAC header CRC-8 (polynomial 0x07).
+fn crc8(data: &[u8]) -> u8 {
+    let mut crc = 0u8;
+    for byte in data {
+        crc ^= byte;
+        for _ in 0..8 {
+            crc = if crc & 0x80 != 0 {
+                (crc << 1) ^ 0x07
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// FLAC frame CRC-16 (polynomial 0x8005).
+fn crc16(data: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for byte in data {
+        crc ^= u16::from(*byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x8005
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// Samples per AAC frame.
+const AAC_FRAME_SAMPLES: usize = 1024;
+
+/// Silent AAC-LC frames in ADTS framing (24 kHz, mono) lasting at least `samples`.
+fn aac(samples: usize) -> Vec<u8> {
+    // A raw data block of silence: one channel element with zero spectral data, then END.
     let payload = [0x00, 0xC8, 0x00, 0x80, 0x23, 0x80];
     let frame_len = 7 + payload.len();
-    let mut out = Vec::new();
-    for _ in 0..10 {
+    let frames = samples.div_ceil(AAC_FRAME_SAMPLES).max(1);
+    let mut out = Vec::with_capacity(frames * frame_len);
+    for _ in 0..frames {
         let profile = 1u8; // AAC LC (object type 2, minus one)
         let rate_index = 6u8; // 24000 Hz
         let channels = 1u8;
@@ -142,13 +301,18 @@ fn aac() -> Vec<u8> {
     out
 }
 
-/// An Ogg Opus stream: the two header pages and one page of silent 20 ms packets.
-fn ogg_opus() -> Vec<u8> {
+/// Opus packets per Ogg page (one second of 20 ms packets).
+const OPUS_PACKETS_PER_PAGE: usize = 50;
+
+/// An Ogg Opus stream lasting at least `samples` (at 24 kHz): the two header pages, then
+/// pages of silent 20 ms packets.
+fn ogg_opus(samples: usize) -> Vec<u8> {
+    let pre_skip: u64 = 312;
     let mut head = b"OpusHead".to_vec();
     head.push(1); // version
     head.push(1); // channels
-    head.extend_from_slice(&312u16.to_le_bytes()); // pre-skip
-    head.extend_from_slice(&24_000u32.to_le_bytes());
+    head.extend_from_slice(&(pre_skip as u16).to_le_bytes());
+    head.extend_from_slice(&SPEECH_SAMPLE_RATE.to_le_bytes());
     head.extend_from_slice(&0i16.to_le_bytes());
     head.push(0); // mapping family
     let mut tags = b"OpusTags".to_vec();
@@ -156,12 +320,33 @@ fn ogg_opus() -> Vec<u8> {
     tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
     tags.extend_from_slice(vendor);
     tags.extend_from_slice(&0u32.to_le_bytes());
-    // TOC byte 0xF8: CELT-only fullband 20 ms, one frame; an empty frame is silence.
-    let silent: Vec<Vec<u8>> = (0..25).map(|_| vec![0xF8, 0xFF, 0xFE]).collect();
+    // Granule positions count 48 kHz samples; each packet is 20 ms (960 of them).
+    let wanted = samples as u64 * 48_000 / u64::from(SPEECH_SAMPLE_RATE);
+    let packets = ((wanted + pre_skip).div_ceil(960) as usize).max(1);
     let mut out = Vec::new();
     out.extend(ogg_page(0x02, 0, 0, &[head]));
     out.extend(ogg_page(0x00, 0, 1, &[tags]));
-    out.extend(ogg_page(0x04, 25 * 960, 2, &silent));
+    let mut sent = 0;
+    let mut sequence = 2;
+    while sent < packets {
+        let count = OPUS_PACKETS_PER_PAGE.min(packets - sent);
+        sent += count;
+        // TOC 0xF8: CELT-only fullband 20 ms, mono, one frame; the frame is silence.
+        let page: Vec<Vec<u8>> = (0..count).map(|_| vec![0xF8, 0xFF, 0xFE]).collect();
+        let last = sent == packets;
+        let granule = if last {
+            pre_skip + wanted
+        } else {
+            sent as u64 * 960
+        };
+        out.extend(ogg_page(
+            if last { 0x04 } else { 0x00 },
+            granule,
+            sequence,
+            &page,
+        ));
+        sequence += 1;
+    }
     out
 }
 
@@ -190,6 +375,337 @@ fn ogg_page(flags: u8, granule: u64, sequence: u32, packets: &[Vec<u8>]) -> Vec<
     let crc = ogg_crc(&page);
     page[22..26].copy_from_slice(&crc.to_le_bytes());
     page
+}
+
+/// `picture` as a PNG: 8-bit RGB (or RGBA when `alpha`), each row filtered with `Up` (the
+/// first with `Sub`), compressed by [`deflate`].
+pub fn png(picture: &Picture) -> Vec<u8> {
+    let (width, height) = (picture.width.max(1), picture.height.max(1));
+    let channels = if picture.alpha { 4 } else { 3 };
+    let stride = width as usize * channels;
+    let mut filtered = Vec::with_capacity((stride + 1) * height as usize);
+    let mut previous = picture.row_colour(0);
+    for y in 0..height {
+        let colour = picture.row_colour(y);
+        if y == 0 {
+            filtered.push(1); // Sub: the first pixel, then zero differences
+            filtered.extend_from_slice(&colour[..channels]);
+            filtered.extend(std::iter::repeat_n(0u8, stride - channels));
+        } else {
+            filtered.push(2); // Up: the difference from the row above, the same on every pixel
+            let delta: Vec<u8> = (0..channels)
+                .map(|c| colour[c].wrapping_sub(previous[c]))
+                .collect();
+            for _ in 0..width {
+                filtered.extend_from_slice(&delta);
+            }
+        }
+        previous = colour;
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::with_capacity(13);
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, if picture.alpha { 6 } else { 2 }, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &header);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &zlib(&filtered, &[1, channels, stride + 1]),
+    );
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A zlib stream (RFC 1950) of `data`, compressed by [`deflate`].
+fn zlib(data: &[u8], distances: &[usize]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    out.extend(deflate(data, distances));
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5552) {
+        for byte in chunk {
+            a += u32::from(*byte);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// A deflate stream (RFC 1951): one block with the fixed Huffman codes, where each position
+/// takes the longest match at one of the candidate `distances` (greedy), else a literal.
+/// Simple, and very effective on the repetitive data of generated images.
+pub fn deflate(data: &[u8], distances: &[usize]) -> Vec<u8> {
+    let mut bits = BitWriter::default();
+    bits.push(1, 1); // final block
+    bits.push(1, 2); // fixed Huffman codes
+    let mut i = 0;
+    while i < data.len() {
+        let mut best = (0usize, 0usize);
+        for &distance in distances {
+            if distance == 0 || distance > i || distance > 32_768 {
+                continue;
+            }
+            let max = (data.len() - i).min(258);
+            let mut len = 0;
+            while len < max && data[i + len] == data[i + len - distance] {
+                len += 1;
+            }
+            if len > best.0 {
+                best = (len, distance);
+            }
+        }
+        if best.0 >= 3 {
+            push_length(&mut bits, best.0);
+            push_distance(&mut bits, best.1);
+            i += best.0;
+        } else {
+            push_literal(&mut bits, u16::from(data[i]));
+            i += 1;
+        }
+    }
+    push_literal(&mut bits, 256); // end of block
+    bits.finish()
+}
+
+/// Writes deflate's fixed Huffman code of a literal/length symbol.
+fn push_literal(bits: &mut BitWriter, symbol: u16) {
+    let (code, len) = match symbol {
+        0..=143 => (0x30 + symbol, 8),
+        144..=255 => (0x190 + symbol - 144, 9),
+        256..=279 => (symbol - 256, 7),
+        _ => (0xC0 + symbol - 280, 8),
+    };
+    bits.push_reversed(u32::from(code), len);
+}
+
+const LENGTH_BASE: [u16; 29] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
+];
+const LENGTH_EXTRA: [u8; 29] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const DISTANCE_BASE: [u16; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+const DISTANCE_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+
+fn push_length(bits: &mut BitWriter, len: usize) {
+    let index = LENGTH_BASE
+        .iter()
+        .rposition(|&b| b as usize <= len)
+        .unwrap_or(0);
+    push_literal(bits, 257 + index as u16);
+    let extra = LENGTH_EXTRA[index];
+    bits.push((len - LENGTH_BASE[index] as usize) as u32, extra);
+}
+
+fn push_distance(bits: &mut BitWriter, distance: usize) {
+    let index = DISTANCE_BASE
+        .iter()
+        .rposition(|&b| b as usize <= distance)
+        .unwrap_or(0);
+    bits.push_reversed(index as u32, 5);
+    bits.push(
+        (distance - DISTANCE_BASE[index] as usize) as u32,
+        DISTANCE_EXTRA[index],
+    );
+}
+
+/// Packs bits least-significant first, as deflate and VP8L do.
+#[derive(Default)]
+struct BitWriter {
+    out: Vec<u8>,
+    current: u64,
+    count: u8,
+}
+
+impl BitWriter {
+    /// Appends the low `len` bits of `value`, least significant first.
+    fn push(&mut self, value: u32, len: u8) {
+        if len == 0 {
+            return;
+        }
+        self.current |= u64::from(value & ((1u64 << len) - 1) as u32) << self.count;
+        self.count += len;
+        while self.count >= 8 {
+            self.out.push(self.current as u8);
+            self.current >>= 8;
+            self.count -= 8;
+        }
+    }
+
+    /// Appends a Huffman code, whose most significant bit goes first.
+    fn push_reversed(&mut self, code: u32, len: u8) {
+        let reversed = code.reverse_bits() >> (32 - u32::from(len));
+        self.push(reversed, len);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.count > 0 {
+            self.out.push(self.current as u8);
+        }
+        self.out
+    }
+}
+
+/// `picture` as a lossless WebP, solid in the blend of its two colours: every prefix code
+/// has a single symbol, so the pixels take no bits at all, at any size.
+pub fn webp(picture: &Picture) -> Vec<u8> {
+    let [r, g, b, a] = picture.blend();
+    let alpha = if picture.alpha { a } else { 255 };
+    let mut bits = BitWriter::default();
+    bits.push(0x2F, 8); // VP8L signature
+    bits.push(picture.width.clamp(1, 16_384) - 1, 14);
+    bits.push(picture.height.clamp(1, 16_384) - 1, 14);
+    bits.push(u32::from(picture.alpha), 1);
+    bits.push(0, 3); // version
+    bits.push(0, 1); // no transform
+    bits.push(0, 1); // no colour cache
+    bits.push(0, 1); // no meta prefix codes
+                     // Green, red, blue, alpha, distance: simple codes with one 8-bit symbol each.
+    for symbol in [g, r, b, alpha, 0] {
+        bits.push(1, 1); // simple code
+        bits.push(0, 1); // one symbol
+        bits.push(1, 1); // an 8-bit symbol
+        bits.push(u32::from(symbol), 8);
+    }
+    let mut chunk = bits.finish();
+    let payload_len = chunk.len() as u32;
+    if chunk.len() % 2 == 1 {
+        chunk.push(0);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(4 + 8 + chunk.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"WEBPVP8L");
+    out.extend_from_slice(&payload_len.to_le_bytes());
+    out.extend_from_slice(&chunk);
+    out
+}
+
+/// `picture` as a baseline JPEG (YCbCr, no subsampling): every 8x8 block carries only its
+/// DC value, the colour of the band's middle row, so the gradient shows in 8-pixel bands.
+pub fn jpeg(picture: &Picture) -> Vec<u8> {
+    let (width, height) = (
+        picture.width.clamp(1, 65_535),
+        picture.height.clamp(1, 65_535),
+    );
+    let mut out = vec![0xFF, 0xD8];
+    out.extend_from_slice(&[
+        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ]);
+    // One quantisation table of eights: a DC value then equals the level-shifted sample.
+    out.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    out.extend(std::iter::repeat_n(8u8, 64));
+    let [h1, h0] = (height as u16).to_be_bytes();
+    let [w1, w0] = (width as u16).to_be_bytes();
+    out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8, h1, h0, w1, w0, 3]);
+    out.extend_from_slice(&[1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+    // DC table: category 0 is "0"; categories 1..=11 are the 5-bit codes 10000.. 11010.
+    out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x1F, 0x00]);
+    out.extend_from_slice(&[1, 0, 0, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend(0u8..=11);
+    // AC table: only end-of-block, code "0".
+    out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, 0x10]);
+    out.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.push(0x00);
+    out.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0,
+    ]);
+    let mut bits = MsbBitWriter::default();
+    let mut predictors = [0i32; 3];
+    let columns = width.div_ceil(8);
+    for band in 0..height.div_ceil(8) {
+        let [r, g, b, _] = picture.row_colour((band * 8 + 4).min(height - 1));
+        let dc = ycbcr(r, g, b).map(|v| v - 128);
+        for _ in 0..columns {
+            for (component, value) in dc.iter().enumerate() {
+                let diff = value - predictors[component];
+                predictors[component] = *value;
+                let category = 32 - diff.unsigned_abs().leading_zeros();
+                if category == 0 {
+                    bits.push(0, 1);
+                } else {
+                    bits.push(0b10000 + category - 1, 5);
+                    let extra = if diff < 0 {
+                        (diff + (1 << category) - 1) as u32
+                    } else {
+                        diff as u32
+                    };
+                    bits.push(extra, category as u8);
+                }
+                bits.push(0, 1); // end of block
+            }
+        }
+    }
+    out.extend(bits.finish());
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+/// JFIF's RGB to YCbCr conversion, rounded.
+fn ycbcr(r: u8, g: u8, b: u8) -> [i32; 3] {
+    let (r, g, b) = (f64::from(r), f64::from(g), f64::from(b));
+    let y = 0.299 * r + 0.587 * g + 0.114 * b;
+    let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
+    let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+    [y, cb, cr].map(|v| v.round().clamp(0.0, 255.0) as i32)
+}
+
+/// Packs bits most-significant first, with JPEG's 0xFF byte stuffing.
+#[derive(Default)]
+struct MsbBitWriter {
+    out: Vec<u8>,
+    current: u32,
+    count: u8,
+}
+
+impl MsbBitWriter {
+    fn push(&mut self, value: u32, len: u8) {
+        for i in (0..len).rev() {
+            self.current = (self.current << 1) | ((value >> i) & 1);
+            self.count += 1;
+            if self.count == 8 {
+                self.emit();
+            }
+        }
+    }
+
+    fn emit(&mut self) {
+        let byte = self.current as u8;
+        self.out.push(byte);
+        if byte == 0xFF {
+            self.out.push(0x00);
+        }
+        self.current = 0;
+        self.count = 0;
+    }
+
+    /// Pads the last byte with ones.
+    fn finish(mut self) -> Vec<u8> {
+        if self.count > 0 {
+            let pad = 8 - self.count;
+            self.current = (self.current << pad) | ((1 << pad) - 1);
+            self.emit();
+        }
+        self.out
+    }
 }
 
 /// The Ogg page checksum: CRC-32 with polynomial 0x04c11db7, no reflection, zero init.
@@ -290,51 +806,6 @@ fn mp4() -> Vec<u8> {
     out
 }
 
-/// A 1x1 lossless WebP image.
-fn webp() -> Vec<u8> {
-    // VP8L: signature, 14-bit width-1 and height-1 (0, 0), alpha hint, version 0, then a
-    // bitstream with no transforms and one green-only prefix code set.
-    let vp8l: [u8; 13] = [
-        0x2F, 0x00, 0x00, 0x00, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xFE, 0x07,
-    ];
-    let mut chunk = b"VP8L".to_vec();
-    chunk.extend_from_slice(&(vp8l.len() as u32).to_le_bytes());
-    chunk.extend_from_slice(&vp8l);
-    chunk.push(0); // pad to even length
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&((4 + chunk.len()) as u32).to_le_bytes());
-    out.extend_from_slice(b"WEBP");
-    out.extend_from_slice(&chunk);
-    out
-}
-
-/// A 1x1 grey baseline JPEG.
-fn jpeg() -> Vec<u8> {
-    let mut out = vec![0xFF, 0xD8];
-    // JFIF APP0.
-    out.extend_from_slice(&[
-        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
-    ]);
-    // Quantisation table 0: all ones.
-    out.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
-    out.extend(std::iter::repeat_n(1u8, 64));
-    // Start of frame: 8-bit, 1x1, one component (grey), table 0.
-    out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-    // Huffman DC table 0: one code of length 1 for category 0.
-    out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, 0x00, 1]);
-    out.extend(std::iter::repeat_n(0u8, 15));
-    out.push(0);
-    // Huffman AC table 0: one code of length 1 for end-of-block.
-    out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, 0x10, 1]);
-    out.extend(std::iter::repeat_n(0u8, 15));
-    out.push(0);
-    // Start of scan, then DC diff 0 (code 0) and EOB (code 0), padded with ones.
-    out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0]);
-    out.push(0x3F);
-    out.extend_from_slice(&[0xFF, 0xD9]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,7 +820,7 @@ mod tests {
 
     #[test]
     fn ogg_pages_carry_valid_checksums() {
-        let bytes = ogg_opus();
+        let bytes = ogg_opus(24_000);
         assert_eq!(&bytes[..4], b"OggS");
         let mut page = bytes[..bytes[26] as usize + 27 + 19].to_vec();
         let stored = u32::from_le_bytes([page[22], page[23], page[24], page[25]]);
@@ -359,10 +830,27 @@ mod tests {
 
     #[test]
     fn speech_formats_have_their_magic_numbers() {
-        assert_eq!(&speech("wav").bytes[..4], b"RIFF");
-        assert_eq!(&speech("flac").bytes[..4], b"fLaC");
-        assert_eq!(&speech("mp3").bytes[..2], &[0xFF, 0xFB]);
-        assert_eq!(&speech("aac").bytes[..2], &[0xFF, 0xF1]);
-        assert_eq!(speech("pcm").content_type, "audio/pcm");
+        let samples = vec![0i16; 2400];
+        assert_eq!(&audio("wav", &samples).bytes[..4], b"RIFF");
+        assert_eq!(&audio("flac", &samples).bytes[..4], b"fLaC");
+        assert_eq!(&audio("mp3", &samples).bytes[..2], &[0xFF, 0xF3]);
+        assert_eq!(&audio("aac", &samples).bytes[..2], &[0xFF, 0xF1]);
+        assert_eq!(audio("pcm", &samples).bytes.len(), 4800);
+    }
+
+    #[test]
+    fn flac_frame_numbers_use_the_utf8_scheme() {
+        let mut out = Vec::new();
+        push_utf8_number(&mut out, 0x7F);
+        push_utf8_number(&mut out, 0x80);
+        push_utf8_number(&mut out, 0x800);
+        assert_eq!(out, [0x7F, 0xC2, 0x80, 0xE0, 0xA0, 0x80]);
+    }
+
+    #[test]
+    fn deflate_matches_runs_and_rows() {
+        let data = vec![7u8; 10_000];
+        let compressed = deflate(&data, &[1]);
+        assert!(compressed.len() < 100, "{}", compressed.len());
     }
 }

@@ -135,6 +135,10 @@ impl Pipeline {
         )
         .await
         .inspect_err(|_| outcome.validation = "invalid")?;
+        let mut request = request;
+        request.origin = origin(&req);
+        behave::check(&self.catalog, op, &request)
+            .inspect_err(|_| outcome.validation = "refused")?;
         outcome.validation = "valid";
         Ok(self.respond(op, &request, &body))
     }
@@ -143,6 +147,18 @@ impl Pipeline {
     fn builtin(&self, method: &Method, path: &str) -> Option<Response> {
         if method != Method::GET {
             return None;
+        }
+        if let Some(name) = path
+            .strip_prefix(self.catalog.base_path.as_str())
+            .unwrap_or(path)
+            .strip_prefix(behave::images::URL_PREFIX)
+        {
+            let image = behave::images::image_at(name)?;
+            return Some(
+                Response::builder()
+                    .header(header::CONTENT_TYPE, image.content_type)
+                    .body(Body::from_vec(image.bytes)),
+            );
         }
         let body = match path {
             "/health" => json!({"status": "ok"}),
@@ -200,7 +216,14 @@ impl Pipeline {
         match op.response.content_type.as_deref() {
             None => Response::builder().status(status).body(Body::empty()),
             Some("application/json") => {
-                json_response(status, answer.as_ref().unwrap_or(&Value::Null))
+                let answer = answer.as_ref().unwrap_or(&Value::Null);
+                match behave::text_body(op, request, answer) {
+                    Some(text) => Response::builder()
+                        .status(status)
+                        .header(header::CONTENT_TYPE, text.content_type)
+                        .body(Body::from_string(text.text)),
+                    None => json_response(status, answer),
+                }
             }
             Some("application/sdp") => Response::builder()
                 .status(status)
@@ -208,12 +231,7 @@ impl Pipeline {
                 .body(Body::from_string(sdp_answer(&mut generator.rng))),
             Some(media_type) => {
                 let media = if op.id == "createSpeech" {
-                    let format = request
-                        .body
-                        .get("response_format")
-                        .and_then(Value::as_str)
-                        .unwrap_or("mp3");
-                    media::speech(format)
+                    behave::audio::speech(request)
                 } else {
                     let wanted = request.query.get("variant").and_then(Value::as_str);
                     let chosen = match wanted {
@@ -240,6 +258,22 @@ impl Pipeline {
 fn request_key(request: &ValidRequest) -> String {
     let path: Vec<&str> = request.path.iter().map(|(_, v)| v.as_str()).collect();
     format!("{}?{}", path.join("/"), request.query)
+}
+
+/// `scheme://authority` the client addressed (the URI's authority under HTTP/2, else the
+/// `Host` header).
+fn origin(req: &Request) -> Option<String> {
+    let authority = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })?;
+    Some(format!("{}://{authority}", req.scheme()))
 }
 
 /// A minimal SDP answer for WebRTC call creation.

@@ -31,6 +31,8 @@ pub struct UploadedFile {
     pub content_type: Option<String>,
     /// The file's size in bytes.
     pub size: usize,
+    /// The file's content (shares the request body's buffer).
+    pub bytes: Bytes,
 }
 
 /// A request that passed validation.
@@ -46,6 +48,9 @@ pub struct ValidRequest {
     pub media_type: Option<String>,
     /// Files uploaded in a multipart body.
     pub files: Vec<UploadedFile>,
+    /// `scheme://host[:port]` the client used to reach the mock, for URLs the mock serves
+    /// itself (generated images); set by the server.
+    pub origin: Option<String>,
 }
 
 impl ValidRequest {
@@ -77,6 +82,7 @@ pub async fn validate(
         body: Value::Null,
         media_type: None,
         files: Vec::new(),
+        origin: None,
     };
     let Some(spec_body) = &op.body else {
         return Ok(request);
@@ -196,6 +202,7 @@ async fn decode_multipart(
                 filename: filename.clone(),
                 content_type,
                 size: data.len(),
+                bytes: data.clone(),
             });
             let shown = filename.unwrap_or_else(|| "file".into());
             pairs.push((name, FieldValue::Json(Value::String(shown))));

@@ -1,0 +1,348 @@
+//! `/embeddings`: deterministic unit-length vectors that make similarity searches meaningful.
+//!
+//! A text's vector is a sum of hashed features, so texts that share words point the same way:
+//!
+//! - every word (lower-cased, split on anything not alphanumeric) adds ±weight at a few
+//!   positions chosen by its hash, some of them always within the first 64 dimensions so that
+//!   short `dimensions` still see every word; common English function words weigh little;
+//! - the character trigrams of each word add a smaller weight, so `embedding` and
+//!   `embeddings` are close too;
+//! - a fixed dense direction shared by every text is added (about a tenth of the length),
+//!   as real embeddings have: unrelated texts have a small positive cosine similarity.
+//!
+//! The vector depends only on the text, the model's size and `dimensions`, never on the rest
+//! of the request, so a query and the documents embedded in other requests compare as
+//! expected. Shortened vectors are the full vector's prefix, renormalised, as with the v3
+//! models. Token-array inputs are decoded with `cl100k_base` and embedded as that text.
+//!
+//! Sizes: `text-embedding-3-large` 3072, `text-embedding-3-small` and
+//! `text-embedding-ada-002` 1536 (and 1536 for a model the mock does not know).
+//! `dimensions` is honoured up to the model's size; ada-002 rejects it like the real API.
+//! `encoding_format: base64` gives the little-endian `f32` bytes, base64-encoded.
+
+use super::tokens::Encoding;
+use crate::error::ApiError;
+use crate::generate::{fnv1a, Rng};
+use crate::validate::ValidRequest;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// The most tokens one input may have.
+pub const MAX_INPUT_TOKENS: usize = 8192;
+
+/// Positions each feature touches across the whole vector.
+const SPREAD_POSITIONS: usize = 12;
+/// Positions each feature touches within the first [`HEAD`] dimensions.
+const HEAD_POSITIONS: usize = 4;
+/// The prefix every feature also reaches, so short `dimensions` keep every word.
+const HEAD: usize = 64;
+/// Length of a word's trigrams together, relative to the word itself.
+const TRIGRAM_WEIGHT: f32 = 0.8;
+/// Length of the shared direction relative to the features' length.
+const SHARED_WEIGHT: f32 = 0.3;
+
+/// Words that carry little meaning; they count a fifth of an ordinary word.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "has", "have",
+    "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "so", "that", "the", "their",
+    "there", "these", "this", "to", "was", "we", "were", "what", "which", "with", "you", "your",
+];
+
+/// The full vector size of an embedding model, `None` for a model the mock does not know.
+///
+/// ```
+/// use openai_mock::behave::embeddings::native_dimensions;
+/// assert_eq!(native_dimensions("text-embedding-3-large"), Some(3072));
+/// assert_eq!(native_dimensions("text-embedding-ada-002"), Some(1536));
+/// assert_eq!(native_dimensions("my-embedder"), None);
+/// ```
+pub fn native_dimensions(model: &str) -> Option<usize> {
+    match model {
+        "text-embedding-3-large" => Some(3072),
+        "text-embedding-3-small" | "text-embedding-ada-002" => Some(1536),
+        _ => None,
+    }
+}
+
+/// The vector size a model uses when `dimensions` is not given.
+const DEFAULT_DIMENSIONS: usize = 1536;
+/// The largest `dimensions` accepted for a model the mock does not know.
+const MAX_UNKNOWN_DIMENSIONS: usize = 3072;
+
+/// One input, as text, with its token count.
+struct Input {
+    text: String,
+    tokens: usize,
+}
+
+/// Rejects what the real API rejects: `dimensions` for ada-002 or above the model's size,
+/// empty inputs, and inputs over [`MAX_INPUT_TOKENS`].
+pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
+    let model = request
+        .body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if let Some(dimensions) = request.body.get("dimensions").and_then(Value::as_u64) {
+        if model == "text-embedding-ada-002" {
+            return Err(ApiError::invalid_request(
+                "This model does not support specifying dimensions.",
+            ));
+        }
+        let most = native_dimensions(model).unwrap_or(MAX_UNKNOWN_DIMENSIONS);
+        if dimensions > most as u64 {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid value for 'dimensions': {model} supports at most {most} dimensions, \
+                 but {dimensions} were requested."
+            ))
+            .with_param("dimensions")
+            .with_code("invalid_value"));
+        }
+    }
+    for input in inputs(&request.body)? {
+        if input.text.is_empty() && input.tokens == 0 {
+            return Err(invalid_input());
+        }
+        if input.tokens > MAX_INPUT_TOKENS {
+            return Err(ApiError::invalid_request(format!(
+                "This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however you \
+                 requested {n} tokens ({n} in your prompt; 0 for the completion). Please reduce \
+                 your prompt; or completion length.",
+                n = input.tokens
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn invalid_input() -> ApiError {
+    ApiError::invalid_request(
+        "'$.input' is invalid. Please check the API reference: \
+         https://platform.openai.com/docs/api-reference.",
+    )
+}
+
+/// The inputs of a request body: a string, strings, a token array or token arrays.
+fn inputs(body: &Value) -> Result<Vec<Input>, ApiError> {
+    let text_input = |text: &str| Input {
+        tokens: Encoding::Cl100k.count(text),
+        text: text.to_string(),
+    };
+    let token_input = |items: &[Value]| -> Result<Input, ApiError> {
+        let ids: Vec<u32> = items
+            .iter()
+            .map(|id| id.as_u64().and_then(|id| u32::try_from(id).ok()))
+            .collect::<Option<_>>()
+            .ok_or_else(invalid_input)?;
+        let bytes = tiktoken_rs::cl100k_base_singleton()
+            .decode_bytes(&ids)
+            .map_err(|_| invalid_input())?;
+        Ok(Input {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            tokens: ids.len(),
+        })
+    };
+    match body.get("input") {
+        Some(Value::String(text)) => Ok(vec![text_input(text)]),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(items
+            .iter()
+            .map(|item| text_input(item.as_str().unwrap_or_default()))
+            .collect()),
+        Some(Value::Array(items)) if items.iter().all(Value::is_array) => items
+            .iter()
+            .map(|item| token_input(item.as_array().map_or(&[][..], Vec::as_slice)))
+            .collect(),
+        Some(Value::Array(items)) => Ok(vec![token_input(items)?]),
+        _ => Err(invalid_input()),
+    }
+}
+
+/// Replaces the generated embeddings with real vectors for each input, and counts usage.
+pub fn shape(request: &ValidRequest, answer: &mut Value) {
+    let Ok(inputs) = inputs(&request.body) else {
+        return;
+    };
+    let model = request
+        .body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let requested = request
+        .body
+        .get("dimensions")
+        .and_then(Value::as_u64)
+        .map(|d| d as usize);
+    let full = native_dimensions(model).unwrap_or_else(|| requested.unwrap_or(DEFAULT_DIMENSIONS));
+    let dimensions = requested.unwrap_or(full).clamp(1, full);
+    let base64 = request.body.get("encoding_format").and_then(Value::as_str) == Some("base64");
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let vector = embed(&input.text, full, dimensions);
+            let embedding = if base64 {
+                Value::String(encode_base64(&vector))
+            } else {
+                Value::Array(vector.iter().map(|x| json!(f64::from(*x))).collect())
+            };
+            json!({"object": "embedding", "index": index, "embedding": embedding})
+        })
+        .collect();
+    let tokens: usize = inputs.iter().map(|input| input.tokens).sum();
+    *answer = json!({
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    });
+}
+
+/// The little-endian `f32` bytes of `vector`, base64-encoded (what `encoding_format: base64`
+/// returns).
+pub fn encode_base64(vector: &[f32]) -> String {
+    let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The unit-length embedding of `text`: the first `dimensions` of a `full`-sized vector,
+/// renormalised.
+///
+/// ```
+/// use openai_mock::behave::embeddings::{cosine, embed};
+/// let cat = embed("The cat sat on the mat", 1536, 1536);
+/// let kitten = embed("A cat sleeping on a mat", 1536, 1536);
+/// let stocks = embed("Quarterly earnings beat analyst forecasts", 1536, 1536);
+/// assert!(cosine(&cat, &kitten) > cosine(&cat, &stocks));
+/// assert!((cosine(&cat, &cat) - 1.0).abs() < 1e-5);
+/// ```
+pub fn embed(text: &str, full: usize, dimensions: usize) -> Vec<f32> {
+    let full = full.max(1);
+    let mut vector = vec![0f32; full];
+    let features = features(text);
+    let head = HEAD.min(full);
+    for (feature, weight) in &features {
+        let mut rng = Rng::new(fnv1a(&[b"embedding-feature", feature.as_bytes()]));
+        for i in 0..SPREAD_POSITIONS + HEAD_POSITIONS {
+            let bits = rng.next_u64();
+            let range = if i < SPREAD_POSITIONS { full } else { head };
+            let position = (bits >> 1) as usize % range;
+            let sign = if bits & 1 == 0 { 1.0 } else { -1.0 };
+            vector[position] += sign * weight;
+        }
+    }
+    let feature_norm = norm(&vector).max(f32::MIN_POSITIVE);
+    let shared_scale = SHARED_WEIGHT * feature_norm / (full as f32).sqrt();
+    let mut shared = Rng::new(fnv1a(&[b"embedding-shared-direction"]));
+    for value in &mut vector {
+        let unit = (shared.next_u64() >> 11) as f32 / (1u64 << 53) as f32; // [0, 1)
+                                                                           // Uniform in ±√3 has unit variance, so the shared part's length is `shared_scale·√n`.
+        *value += shared_scale * (unit * 2.0 - 1.0) * 3f32.sqrt();
+    }
+    vector.truncate(dimensions.clamp(1, full));
+    let length = norm(&vector);
+    if length > 0.0 {
+        for value in &mut vector {
+            *value /= length;
+        }
+    } else {
+        vector[0] = 1.0;
+    }
+    vector
+}
+
+/// Cosine similarity of two vectors of the same length.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let lengths = norm(a) * norm(b);
+    if lengths > 0.0 {
+        dot / lengths
+    } else {
+        0.0
+    }
+}
+
+fn norm(vector: &[f32]) -> f32 {
+    vector.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+/// The weighted features of `text`: words and their character trigrams.
+fn features(text: &str) -> Vec<(String, f32)> {
+    let mut weights: std::collections::BTreeMap<String, f32> = Default::default();
+    let lower = text.to_lowercase();
+    let words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    for word in words {
+        let weight = if FUNCTION_WORDS.contains(&word) {
+            0.2
+        } else {
+            1.0
+        };
+        *weights.entry(format!("w:{word}")).or_default() += weight;
+        let padded: Vec<char> = format!("<{word}>").chars().collect();
+        let trigrams = padded.len().saturating_sub(2);
+        for window in padded.windows(3) {
+            let trigram: String = window.iter().collect();
+            *weights.entry(format!("t:{trigram}")).or_default() +=
+                TRIGRAM_WEIGHT * weight / (trigrams.max(1) as f32).sqrt();
+        }
+    }
+    if weights.is_empty() {
+        // No words (punctuation, symbols): the text itself is the only feature.
+        weights.insert(format!("s:{}", text.trim()), 1.0);
+    }
+    // Repeats count less than new words: 1 + ln(count), scaled by the feature's weight.
+    weights
+        .into_iter()
+        .map(|(feature, total)| {
+            let damped = if total > 1.0 { 1.0 + total.ln() } else { total };
+            (feature, damped)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectors_are_unit_length_at_every_size() {
+        for dimensions in [1, 2, 64, 256, 1536] {
+            let vector = embed("hello world", 1536, dimensions);
+            assert_eq!(vector.len(), dimensions);
+            assert!(
+                (norm(&vector) - 1.0).abs() < 1e-4,
+                "{dimensions}: {}",
+                norm(&vector)
+            );
+        }
+    }
+
+    #[test]
+    fn shortened_vectors_are_renormalised_prefixes() {
+        let full = embed("shortening keeps the prefix", 3072, 3072);
+        let short = embed("shortening keeps the prefix", 3072, 256);
+        let prefix = &full[..256];
+        assert!((cosine(prefix, &short) - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn word_forms_are_closer_than_unrelated_words() {
+        let a = embed("embedding", 1536, 1536);
+        let b = embed("embeddings", 1536, 1536);
+        let c = embed("volcano", 1536, 1536);
+        assert!(cosine(&a, &b) > cosine(&a, &c) + 0.2);
+    }
+
+    #[test]
+    fn base64_holds_little_endian_floats() {
+        let encoded = encode_base64(&[1.0, -0.5]);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(
+            bytes,
+            [1.0f32.to_le_bytes(), (-0.5f32).to_le_bytes()].concat()
+        );
+    }
+}
