@@ -154,6 +154,7 @@ fn decode_audio(bytes: Vec<u8>, extension: &str) -> (u32, f64) {
 }
 
 /// Parses a canonical WAV header: (channels, sample rate, bits per sample, data bytes).
+/// Only a `LIST` chunk may follow the samples.
 fn wav_header(bytes: &[u8]) -> (u16, u32, u16, u32) {
     assert_eq!(&bytes[..4], b"RIFF");
     assert_eq!(
@@ -169,7 +170,12 @@ fn wav_header(bytes: &[u8]) -> (u16, u32, u16, u32) {
     assert_eq!(byte_rate, rate * u32::from(channels) * u32::from(bits) / 8);
     assert_eq!(&bytes[36..40], b"data");
     let data = u32::from_le_bytes(bytes[40..44].try_into().unwrap());
-    assert_eq!(data as usize, bytes.len() - 44);
+    let rest = &bytes[44 + data as usize..];
+    if !rest.is_empty() {
+        assert_eq!(&rest[..4], b"LIST");
+        let len = u32::from_le_bytes(rest[4..8].try_into().unwrap()) as usize;
+        assert_eq!(len + 8, rest.len());
+    }
     (channels, rate, bits, data)
 }
 
@@ -351,6 +357,22 @@ async fn unsupported_sizes_and_dall_e_3_batches_are_rejected() {
         )
         .await;
     assert_eq!(response.status(), 400);
+    let newer = mock
+        .post_json(
+            "/images/generations",
+            &json!({"prompt": "x", "model": "gpt-image-2", "size": "256x256"}),
+        )
+        .await;
+    assert_valid("createImage", false, &newer);
+    let decoded = decode_image(
+        &b64(newer["data"][0]["b64_json"].as_str().unwrap()),
+        image::ImageFormat::Png,
+    );
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (256, 256),
+        "an unknown model takes any size"
+    );
     let dalle3 = mock
         .post_json("/images/generations", &json!({"prompt": "a cat", "model": "dall-e-3", "size": "1792x1024", "response_format": "b64_json"}))
         .await;
@@ -505,7 +527,7 @@ async fn speech_decodes_in_every_format_with_its_content_type() {
     }
     let (pcm_type, pcm) = mock.speech(body("pcm")).await;
     assert_eq!(pcm_type, "audio/pcm");
-    assert_eq!(pcm, wav[44..], "pcm is the wav's samples");
+    assert_eq!(pcm, wav[44..44 + data as usize], "pcm is the wav's samples");
     let (opus_type, opus) = mock.speech(body("opus")).await;
     assert_eq!(opus_type, "audio/ogg");
     assert_eq!(&opus[..4], b"OggS");
@@ -597,11 +619,12 @@ async fn transcripts_come_in_every_format_with_their_content_types() {
     let plain: Value = response.json().await.unwrap();
     assert_valid("createTranscription", false, &plain);
     let text = plain["text"].as_str().unwrap().to_string();
-    let words = text.split_whitespace().count() as f64;
-    assert!(
-        (words / duration - 2.5).abs() < 1.0,
-        "{words} words in {duration} s"
+    assert_eq!(
+        text,
+        SENTENCE.repeat(8).trim(),
+        "the mock's own speech transcribes to its text"
     );
+    let words = text.split_whitespace().count() as f64;
     assert_eq!(plain["usage"]["type"], "duration");
 
     let form = audio_form("whisper-1", "verbose_json", wav.clone())
@@ -682,6 +705,43 @@ async fn transcripts_come_in_every_format_with_their_content_types() {
     assert_eq!(blocks.next(), Some("WEBVTT"));
     let timing = blocks.next().unwrap().lines().next().unwrap();
     assert!(timing.starts_with("00:00:00.000 --> 00:00:"), "{timing}");
+}
+
+#[tokio::test]
+async fn other_audio_is_transcribed_from_the_script_at_speaking_pace() {
+    let mock = start().await;
+    // Ten seconds of 16 kHz stereo silence, written here: no transcript in its metadata.
+    let (rate, channels, seconds) = (16_000u32, 2u16, 10u32);
+    let data_len = rate * u32::from(channels) * 2 * seconds;
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&channels.to_le_bytes());
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    wav.extend_from_slice(&(channels * 2).to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    wav.resize(44 + data_len as usize, 0);
+    let verbose: Value = mock
+        .post_form(
+            "/audio/transcriptions",
+            audio_form("whisper-1", "verbose_json", wav),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_valid("createTranscription", false, &verbose);
+    assert_eq!(verbose["duration"], 10.0, "read from the WAV header");
+    let words = verbose["text"].as_str().unwrap().split_whitespace().count();
+    assert!((18..=40).contains(&words), "{words} words in 10 s");
+    let segments = verbose["segments"].as_array().unwrap();
+    let last_end = segments.last().unwrap()["end"].as_f64().unwrap();
+    assert!((last_end - 10.0).abs() < 0.02);
 }
 
 #[tokio::test]

@@ -9,11 +9,17 @@
 //! then `speech.audio.done` with token usage (the input's tokens, and 20 audio tokens a
 //! second).
 //!
-//! **Transcripts.** The mock cannot hear, so it reads readable sentences from a small
-//! built-in script, chosen by a hash of the file's name and size, as many as fit the
-//! audio's duration at about 2.5 words a second. The duration is read from the upload when
-//! its format says it (WAV and FLAC headers, MP3 bitrate, ADTS frames, the last Ogg page),
-//! otherwise estimated at 128 kbit/s. Sentences are segments; words get even timestamps.
+//! The speech files (all but PCM) also store the input text in their own metadata (a WAV
+//! `LIST/INFO` comment, an ID3 `TXXX` frame for MP3 and AAC, a Vorbis comment for FLAC and
+//! Opus), which players ignore.
+//!
+//! **Transcripts.** The mock cannot hear. A file made by its own speech endpoint is
+//! transcribed to the text it was made from, with segment and word timestamps where the
+//! words are hummed. Any other file gets readable sentences from a small built-in script,
+//! chosen by a hash of the file's name and size, as many as fit the audio's duration at about
+//! 2.5 words a second. The duration is read from the upload when its format says it (WAV and
+//! FLAC headers, MP3 bitrate, ADTS frames, the last Ogg page), otherwise estimated at
+//! 128 kbit/s. Sentences are segments.
 //!
 //! - `json` gives `text` and `usage` (seconds for whisper-1, tokens for the gpt-4o models;
 //!   `include: ["logprobs"]` adds token logprobs there); `verbose_json` adds `language`,
@@ -177,7 +183,7 @@ pub fn speech(request: &ValidRequest) -> Media {
         .get("response_format")
         .and_then(Value::as_str)
         .unwrap_or("mp3");
-    media::audio(format, &speech_samples(text, voice, speed))
+    media::audio(format, &speech_samples(text, voice, speed), text)
 }
 
 /// The `stream_format: sse` events: the speech file in base64 chunks, then usage.
@@ -234,16 +240,20 @@ impl Transcript {
         texts.join(" ")
     }
 
-    /// Every word with its start and end, spread evenly over its segment.
+    /// Every word with its start and end: the segment's time shared by the words' lengths.
     fn words(&self) -> Vec<(String, f64, f64)> {
         let mut out = Vec::new();
         for segment in &self.segments {
-            let words: Vec<&str> = segment.text.split_whitespace().collect();
-            let step = (segment.end - segment.start) / words.len().max(1) as f64;
-            for (i, word) in words.iter().enumerate() {
+            let per_unit = (segment.end - segment.start) / spoken_units(&segment.text);
+            let mut start = segment.start;
+            for word in segment.text.split_whitespace() {
                 let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
-                let start = segment.start + step * i as f64;
-                out.push((bare.to_string(), round2(start), round2(start + step)));
+                let end = start + word.chars().count() as f64 * per_unit;
+                out.push((bare.to_string(), round2(start), round2(end)));
+                start = end + per_unit;
+                if word.ends_with(['.', '!', '?']) {
+                    start += 5.0 * per_unit;
+                }
             }
         }
         out
@@ -254,37 +264,33 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The transcript of `file`, whose duration is read from its bytes where possible.
+/// The transcript of `file`, whose duration is read from its bytes where possible: the text
+/// the mock's own speech stored in the file, else sentences of [`SCRIPT`].
 fn transcribe(file: Option<&UploadedFile>) -> Transcript {
     let duration = file.map_or(1.0, duration_of).max(0.5);
-    let seed = file.map_or(0, |f| {
-        fnv1a(&[
-            f.filename.as_deref().unwrap_or("").as_bytes(),
-            &f.size.to_le_bytes(),
-        ])
+    let spoken = file
+        .and_then(|f| media::read_transcript(&f.bytes))
+        .map(|text| sentences(&text))
+        .filter(|sentences| !sentences.is_empty());
+    let chosen = spoken.unwrap_or_else(|| {
+        let seed = file.map_or(0, |f| {
+            fnv1a(&[
+                f.filename.as_deref().unwrap_or("").as_bytes(),
+                &f.size.to_le_bytes(),
+            ])
+        });
+        script_sentences(seed, duration)
     });
-    let mut rng = Rng::new(seed);
-    let budget = (duration * WORDS_PER_SECOND).round().max(1.0) as usize;
-    let mut chosen: Vec<&str> = Vec::new();
-    let mut words = 0;
-    let mut next = rng.below(SCRIPT.len() as u64) as usize;
-    while words < budget {
-        let sentence = SCRIPT[next % SCRIPT.len()];
-        words += sentence.split_whitespace().count();
-        chosen.push(sentence);
-        next += 1 + rng.below(2) as usize;
-    }
-    let total_words: usize = chosen.iter().map(|s| s.split_whitespace().count()).sum();
+    let total: f64 = chosen.iter().map(|s| spoken_units(s)).sum();
     let mut start = 0.0;
     let segments = chosen
         .into_iter()
         .map(|sentence| {
-            let share = sentence.split_whitespace().count() as f64 / total_words as f64;
-            let end = start + share * duration;
+            let end = start + spoken_units(&sentence) / total * duration;
             let segment = Segment {
                 start: round2(start),
                 end: round2(end),
-                text: sentence.to_string(),
+                text: sentence,
             };
             start = end;
             segment
@@ -294,6 +300,55 @@ fn transcribe(file: Option<&UploadedFile>) -> Transcript {
         duration: round2(duration),
         segments,
     }
+}
+
+/// Sentences of [`SCRIPT`], picked by `seed`, as many as are said in `duration` seconds.
+fn script_sentences(seed: u64, duration: f64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    let budget = (duration * WORDS_PER_SECOND).round().max(1.0) as usize;
+    let mut chosen = Vec::new();
+    let mut words = 0;
+    let mut next = rng.below(SCRIPT.len() as u64) as usize;
+    while words < budget {
+        let sentence = SCRIPT[next % SCRIPT.len()];
+        words += sentence.split_whitespace().count();
+        chosen.push(sentence.to_string());
+        next += 1 + rng.below(2) as usize;
+    }
+    chosen
+}
+
+/// `text` cut after each `.`, `!` or `?` that ends a word.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for word in text.split_whitespace() {
+        current.push(word);
+        if word.ends_with(['.', '!', '?']) {
+            out.push(current.join(" "));
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join(" "));
+    }
+    out
+}
+
+/// How long [`speech_samples`] takes to say `text`, in characters: each word's letters and
+/// the gap after it, and a longer pause after a sentence.
+fn spoken_units(text: &str) -> f64 {
+    text.split_whitespace()
+        .map(|word| {
+            let pause = if word.ends_with(['.', '!', '?']) {
+                6
+            } else {
+                1
+            };
+            (word.chars().count() + pause) as f64
+        })
+        .sum::<f64>()
+        .max(1.0)
 }
 
 /// The duration in seconds of an uploaded audio file: exact for WAV, FLAC, ADTS AAC and Ogg;
@@ -332,6 +387,15 @@ fn duration_of(file: &UploadedFile) -> f64 {
         }
         return fallback;
     }
+    let mpeg_start = if bytes.starts_with(b"ID3") && bytes.len() >= 10 {
+        let size = bytes[6..10]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 7) | usize::from(b & 0x7F));
+        10 + size
+    } else {
+        0
+    };
+    let bytes = bytes.get(mpeg_start..).unwrap_or_default();
     if bytes.len() >= 7 && bytes[0] == 0xFF && bytes[1] & 0xF6 == 0xF0 {
         // ADTS: walk the frames, 1024 samples each.
         let rates = [
@@ -359,15 +423,7 @@ fn duration_of(file: &UploadedFile) -> f64 {
             fallback
         };
     }
-    let mpeg_start = if bytes.starts_with(b"ID3") && bytes.len() >= 10 {
-        let size = bytes[6..10]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 7) | usize::from(b & 0x7F));
-        10 + size
-    } else {
-        0
-    };
-    if let Some(header) = bytes.get(mpeg_start..mpeg_start + 4) {
+    if let Some(header) = bytes.get(..4) {
         if header[0] == 0xFF && header[1] & 0xE0 == 0xE0 && (header[1] >> 1) & 3 == 1 {
             let mpeg1 = (header[1] >> 3) & 3 == 3;
             let index = usize::from(header[2] >> 4);
@@ -379,8 +435,7 @@ fn duration_of(file: &UploadedFile) -> f64 {
                 [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
             };
             if let Some(kbps) = table.get(index).filter(|k| **k > 0) {
-                let audio_bytes = bytes.len().saturating_sub(mpeg_start) as f64;
-                return audio_bytes * 8.0 / (f64::from(*kbps) * 1000.0);
+                return bytes.len() as f64 * 8.0 / (f64::from(*kbps) * 1000.0);
             }
         }
     }

@@ -53,12 +53,15 @@ fn is_gpt_image(model: &str) -> bool {
     model.starts_with("gpt-image") || model.starts_with("chatgpt-image")
 }
 
-/// The sizes a known model offers, or `None` for a model the mock does not know.
+/// The sizes a known model offers, or `None` for a model the mock does not know (newer
+/// gpt-image models included: the SDK's own tests send `gpt-image-2` with `256x256`).
 fn supported_sizes(operation: &str, model: &str) -> Option<&'static [&'static str]> {
     match model {
         "dall-e-2" => Some(&["256x256", "512x512", "1024x1024"]),
         "dall-e-3" if operation == "createImage" => Some(&["1024x1024", "1792x1024", "1024x1792"]),
-        m if is_gpt_image(m) => Some(&["1024x1024", "1536x1024", "1024x1536", "auto"]),
+        "gpt-image-1" | "gpt-image-1-mini" | "gpt-image-1.5" | "chatgpt-image-latest" => {
+            Some(&["1024x1024", "1536x1024", "1024x1536", "auto"])
+        }
         _ => None,
     }
 }

@@ -26,26 +26,50 @@ pub const SPEECH_SAMPLE_RATE: u32 = 24_000;
 
 /// Half a second of silent speech audio in the given `response_format` (see [`audio`]).
 pub fn speech(format: &str) -> Media {
-    audio(format, &[0; SPEECH_SAMPLE_RATE as usize / 2])
+    audio(format, &[0; SPEECH_SAMPLE_RATE as usize / 2], "")
+}
+
+/// The key that marks a spoken text stored in an audio file's metadata.
+pub const TRANSCRIPT_KEY: &str = "OPENAI_MOCK_TRANSCRIPT=";
+
+/// The metadata value that stores `text`: [`TRANSCRIPT_KEY`] and the text as a JSON string,
+/// which delimits itself wherever the container puts it.
+pub fn tag_transcript(text: &str) -> String {
+    format!("{TRANSCRIPT_KEY}{}", serde_json::Value::String(text.into()))
+}
+
+/// The text stored by [`tag_transcript`] anywhere in `bytes`, if there is one.
+pub fn read_transcript(bytes: &[u8]) -> Option<String> {
+    let key = TRANSCRIPT_KEY.as_bytes();
+    let at = bytes.windows(key.len()).position(|w| w == key)? + key.len();
+    let mut values = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<String>();
+    values.next()?.ok()
 }
 
 /// Audio holding `samples` (16-bit mono at [`SPEECH_SAMPLE_RATE`]) in the given speech
 /// `response_format` (`mp3` when unknown). Lossy formats are silent with the same duration.
 ///
+/// A non-empty `transcript` is stored in the file's own metadata (see [`tag_transcript`]),
+/// where [`read_transcript`] finds it again; raw PCM has no room for it.
+///
 /// ```
-/// use openai_mock::generate::media::{audio, SPEECH_SAMPLE_RATE};
-/// let wav = audio("wav", &vec![0; SPEECH_SAMPLE_RATE as usize]);
+/// use openai_mock::generate::media::{audio, read_transcript, SPEECH_SAMPLE_RATE};
+/// let wav = audio("wav", &vec![0; SPEECH_SAMPLE_RATE as usize], "");
 /// assert_eq!(wav.content_type, "audio/wav");
 /// assert_eq!(wav.bytes.len(), 44 + 2 * 24_000);
+/// let flac = audio("flac", &[0; 100], "Hello there.");
+/// assert_eq!(read_transcript(&flac.bytes).as_deref(), Some("Hello there."));
 /// ```
-pub fn audio(format: &str, samples: &[i16]) -> Media {
+pub fn audio(format: &str, samples: &[i16], transcript: &str) -> Media {
+    let tag = (!transcript.is_empty()).then(|| tag_transcript(transcript));
+    let tag = tag.as_deref();
     let (content_type, bytes) = match format {
-        "wav" => ("audio/wav", wav(samples)),
+        "wav" => ("audio/wav", wav(samples, tag)),
         "pcm" => ("audio/pcm", pcm(samples)),
-        "flac" => ("audio/flac", flac(samples)),
-        "aac" => ("audio/aac", aac(samples.len())),
-        "opus" => ("audio/ogg", ogg_opus(samples.len())),
-        _ => ("audio/mpeg", mp3(samples.len())),
+        "flac" => ("audio/flac", flac(samples, tag)),
+        "aac" => ("audio/aac", with_id3(tag, aac(samples.len()))),
+        "opus" => ("audio/ogg", ogg_opus(samples.len(), tag)),
+        _ => ("audio/mpeg", with_id3(tag, mp3(samples.len()))),
     };
     Media {
         content_type,
@@ -145,12 +169,27 @@ fn pcm(samples: &[i16]) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
-fn wav(samples: &[i16]) -> Vec<u8> {
+/// A canonical 44-byte-header WAV; a `tag` follows the samples in a `LIST`/`INFO` chunk as
+/// the comment (`ICMT`).
+fn wav(samples: &[i16], tag: Option<&str>) -> Vec<u8> {
     let rate = SPEECH_SAMPLE_RATE;
     let data = pcm(samples);
-    let mut out = Vec::with_capacity(44 + data.len());
+    let mut list = Vec::new();
+    if let Some(tag) = tag {
+        let mut comment = tag.as_bytes().to_vec();
+        comment.push(0);
+        if comment.len() % 2 == 1 {
+            comment.push(0);
+        }
+        list.extend_from_slice(b"LIST");
+        list.extend_from_slice(&(4 + 8 + comment.len() as u32).to_le_bytes());
+        list.extend_from_slice(b"INFOICMT");
+        list.extend_from_slice(&(comment.len() as u32).to_le_bytes());
+        list.extend_from_slice(&comment);
+    }
+    let mut out = Vec::with_capacity(44 + data.len() + list.len());
     out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(36 + data.len() as u32 + list.len() as u32).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
     out.extend_from_slice(&16u32.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes()); // PCM
@@ -162,6 +201,34 @@ fn wav(samples: &[i16]) -> Vec<u8> {
     out.extend_from_slice(b"data");
     out.extend_from_slice(&(data.len() as u32).to_le_bytes());
     out.extend_from_slice(&data);
+    out.extend_from_slice(&list);
+    out
+}
+
+/// `audio` behind an ID3v2.4 tag holding `tag` as a user text frame (`TXXX`), which MP3 and
+/// ADTS readers skip.
+fn with_id3(tag: Option<&str>, audio: Vec<u8>) -> Vec<u8> {
+    let Some(tag) = tag else {
+        return audio;
+    };
+    let syncsafe = |n: usize| -> [u8; 4] {
+        [
+            (n >> 21) as u8 & 0x7F,
+            (n >> 14) as u8 & 0x7F,
+            (n >> 7) as u8 & 0x7F,
+            n as u8 & 0x7F,
+        ]
+    };
+    let mut frame = vec![3]; // UTF-8
+    frame.extend_from_slice(b"openai-mock\0");
+    frame.extend_from_slice(tag.as_bytes());
+    let mut out = b"ID3\x04\x00\x00".to_vec();
+    out.extend_from_slice(&syncsafe(10 + frame.len()));
+    out.extend_from_slice(b"TXXX");
+    out.extend_from_slice(&syncsafe(frame.len()));
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&frame);
+    out.extend(audio);
     out
 }
 
@@ -189,10 +256,11 @@ const FLAC_BLOCK: usize = 4096;
 
 /// A FLAC stream holding `samples` losslessly: STREAMINFO, then frames of verbatim
 /// 16-bit subframes.
-fn flac(samples: &[i16]) -> Vec<u8> {
+fn flac(samples: &[i16], tag: Option<&str>) -> Vec<u8> {
     let block = FLAC_BLOCK.min(samples.len().max(1));
     let mut out = b"fLaC".to_vec();
-    out.push(0x80); // last metadata block, type STREAMINFO
+    // STREAMINFO, the last metadata block unless a comment block follows.
+    out.push(if tag.is_some() { 0x00 } else { 0x80 });
     out.extend_from_slice(&[0, 0, 34]);
     out.extend_from_slice(&(block as u16).to_be_bytes()); // min block size
     out.extend_from_slice(&(block as u16).to_be_bytes()); // max block size
@@ -204,6 +272,12 @@ fn flac(samples: &[i16]) -> Vec<u8> {
         | (samples.len() as u64 & 0xF_FFFF_FFFF);
     out.extend_from_slice(&packed.to_be_bytes());
     out.extend_from_slice(&[0; 16]); // MD5 of the audio: unset
+    if let Some(tag) = tag {
+        let comments = vorbis_comments(tag);
+        out.push(0x84); // last metadata block, type VORBIS_COMMENT
+        out.extend_from_slice(&(comments.len() as u32).to_be_bytes()[1..]);
+        out.extend_from_slice(&comments);
+    }
     for (number, chunk) in samples.chunks(FLAC_BLOCK).enumerate() {
         let start = out.len();
         out.extend_from_slice(&[0xFF, 0xF8]); // sync, fixed block size
@@ -220,6 +294,18 @@ fn flac(samples: &[i16]) -> Vec<u8> {
         let frame_crc = crc16(&out[start..]);
         out.extend_from_slice(&frame_crc.to_be_bytes());
     }
+    out
+}
+
+/// A Vorbis comment list (as FLAC and Opus carry it) with our vendor string and one
+/// comment.
+fn vorbis_comments(comment: &str) -> Vec<u8> {
+    let vendor = b"openai-mock";
+    let mut out = (vendor.len() as u32).to_le_bytes().to_vec();
+    out.extend_from_slice(vendor);
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(comment.len() as u32).to_le_bytes());
+    out.extend_from_slice(comment.as_bytes());
     out
 }
 
@@ -306,7 +392,7 @@ const OPUS_PACKETS_PER_PAGE: usize = 50;
 
 /// An Ogg Opus stream lasting at least `samples` (at 24 kHz): the two header pages, then
 /// pages of silent 20 ms packets.
-fn ogg_opus(samples: usize) -> Vec<u8> {
+fn ogg_opus(samples: usize, tag: Option<&str>) -> Vec<u8> {
     let pre_skip: u64 = 312;
     let mut head = b"OpusHead".to_vec();
     head.push(1); // version
@@ -316,10 +402,15 @@ fn ogg_opus(samples: usize) -> Vec<u8> {
     head.extend_from_slice(&0i16.to_le_bytes());
     head.push(0); // mapping family
     let mut tags = b"OpusTags".to_vec();
-    let vendor = b"openai-mock";
-    tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
-    tags.extend_from_slice(vendor);
-    tags.extend_from_slice(&0u32.to_le_bytes());
+    match tag {
+        Some(tag) => tags.extend(vorbis_comments(tag)),
+        None => {
+            let vendor = b"openai-mock";
+            tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+            tags.extend_from_slice(vendor);
+            tags.extend_from_slice(&0u32.to_le_bytes());
+        }
+    }
     // Granule positions count 48 kHz samples; each packet is 20 ms (960 of them).
     let wanted = samples as u64 * 48_000 / u64::from(SPEECH_SAMPLE_RATE);
     let packets = ((wanted + pre_skip).div_ceil(960) as usize).max(1);
@@ -820,7 +911,7 @@ mod tests {
 
     #[test]
     fn ogg_pages_carry_valid_checksums() {
-        let bytes = ogg_opus(24_000);
+        let bytes = ogg_opus(24_000, None);
         assert_eq!(&bytes[..4], b"OggS");
         let mut page = bytes[..bytes[26] as usize + 27 + 19].to_vec();
         let stored = u32::from_le_bytes([page[22], page[23], page[24], page[25]]);
@@ -831,11 +922,21 @@ mod tests {
     #[test]
     fn speech_formats_have_their_magic_numbers() {
         let samples = vec![0i16; 2400];
-        assert_eq!(&audio("wav", &samples).bytes[..4], b"RIFF");
-        assert_eq!(&audio("flac", &samples).bytes[..4], b"fLaC");
-        assert_eq!(&audio("mp3", &samples).bytes[..2], &[0xFF, 0xF3]);
-        assert_eq!(&audio("aac", &samples).bytes[..2], &[0xFF, 0xF1]);
-        assert_eq!(audio("pcm", &samples).bytes.len(), 4800);
+        assert_eq!(&audio("wav", &samples, "").bytes[..4], b"RIFF");
+        assert_eq!(&audio("flac", &samples, "").bytes[..4], b"fLaC");
+        assert_eq!(&audio("mp3", &samples, "").bytes[..2], &[0xFF, 0xF3]);
+        assert_eq!(&audio("aac", &samples, "").bytes[..2], &[0xFF, 0xF1]);
+        assert_eq!(audio("pcm", &samples, "hi").bytes.len(), 4800);
+    }
+
+    #[test]
+    fn transcripts_survive_every_tagged_format() {
+        let text = "He said \"hi\", then left.\nÜber gut.";
+        for format in ["wav", "flac", "mp3", "aac", "opus"] {
+            let bytes = audio(format, &[0; 2400], text).bytes;
+            assert_eq!(read_transcript(&bytes).as_deref(), Some(text), "{format}");
+        }
+        assert_eq!(read_transcript(&audio("wav", &[0; 10], "").bytes), None);
     }
 
     #[test]
