@@ -7,8 +7,8 @@
 //!   FLAC carries them losslessly (verbatim subframes); MP3 (MPEG-2 Layer III), AAC (ADTS)
 //!   and Opus (Ogg) are silent streams of the same duration;
 //! - images from a [`Picture`] (a vertical two-colour gradient): PNG draws the gradient
-//!   (deflate with fixed Huffman codes and run matches, so a gradient compresses to a few
-//!   hundred bytes per megapixel), JPEG draws it in 8-pixel bands (baseline, DC-only
+//!   (deflate with run matches and Huffman codes fitted to the data, so a gradient takes
+//!   about 5 KB per megapixel), JPEG draws it in 8-pixel bands (baseline, DC-only
 //!   blocks), lossless WebP is solid in the blend of both colours;
 //! - a zip holding one text file, and an mp4 with `ftyp` and `moov` boxes.
 
@@ -534,13 +534,100 @@ fn zlib(data: &[u8], distances: &[usize]) -> Vec<u8> {
     out
 }
 
-/// A deflate stream (RFC 1951): one block with the fixed Huffman codes, where each position
-/// takes the longest match at one of the candidate `distances` (greedy), else a literal.
-/// Simple, and very effective on the repetitive data of generated images.
+/// A deflate stream (RFC 1951): one block with Huffman codes fitted to the data, where each
+/// position takes the longest match at one of the candidate `distances` (greedy), else a
+/// literal. Simple, and very effective on the repetitive data of generated images: a run of
+/// identical rows costs about two bits per 258 bytes.
 pub fn deflate(data: &[u8], distances: &[usize]) -> Vec<u8> {
+    let tokens = tokenize(data, distances);
+    let mut literal_counts = [0u64; 286];
+    let mut distance_counts = [0u64; 30];
+    for token in &tokens {
+        match *token {
+            Token::Literal(byte) => literal_counts[usize::from(byte)] += 1,
+            Token::Match { length, distance } => {
+                literal_counts[257 + length_symbol(length).0] += 1;
+                distance_counts[distance_symbol(distance).0] += 1;
+            }
+        }
+    }
+    literal_counts[256] += 1; // end of block
+    let literal_lengths = code_lengths(&literal_counts, 15);
+    let distance_lengths = code_lengths(&distance_counts, 15);
+    let literal_codes = canonical_codes(&literal_lengths);
+    let distance_codes = canonical_codes(&distance_lengths);
+    let used = |lengths: &[u8], least: usize| {
+        lengths
+            .iter()
+            .rposition(|&l| l > 0)
+            .map_or(least, |i| (i + 1).max(least))
+    };
+    let literal_count = used(&literal_lengths, 257);
+    let distance_count = used(&distance_lengths, 1);
+    let all: Vec<u8> = literal_lengths[..literal_count]
+        .iter()
+        .chain(&distance_lengths[..distance_count])
+        .copied()
+        .collect();
+    let length_tokens = run_length(&all);
+    let mut length_counts = [0u64; 19];
+    for (symbol, _, _) in &length_tokens {
+        length_counts[usize::from(*symbol)] += 1;
+    }
+    let length_lengths = code_lengths(&length_counts, 7);
+    let length_codes = canonical_codes(&length_lengths);
+    const ORDER: [usize; 19] = [
+        16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+    ];
+    let order_count = ORDER
+        .iter()
+        .rposition(|&s| length_lengths[s] > 0)
+        .map_or(4, |i| (i + 1).max(4));
+
     let mut bits = BitWriter::default();
     bits.push(1, 1); // final block
-    bits.push(1, 2); // fixed Huffman codes
+    bits.push(2, 2); // dynamic Huffman codes
+    bits.push((literal_count - 257) as u32, 5);
+    bits.push((distance_count - 1) as u32, 5);
+    bits.push((order_count - 4) as u32, 4);
+    for &symbol in &ORDER[..order_count] {
+        bits.push(u32::from(length_lengths[symbol]), 3);
+    }
+    for (symbol, extra_bits, extra) in length_tokens {
+        let symbol = usize::from(symbol);
+        bits.push_reversed(length_codes[symbol], length_lengths[symbol]);
+        bits.push(u32::from(extra), extra_bits);
+    }
+    for token in tokens {
+        match token {
+            Token::Literal(byte) => {
+                let symbol = usize::from(byte);
+                bits.push_reversed(literal_codes[symbol], literal_lengths[symbol]);
+            }
+            Token::Match { length, distance } => {
+                let (index, extra_bits, extra) = length_symbol(length);
+                bits.push_reversed(literal_codes[257 + index], literal_lengths[257 + index]);
+                bits.push(extra, extra_bits);
+                let (index, extra_bits, extra) = distance_symbol(distance);
+                bits.push_reversed(distance_codes[index], distance_lengths[index]);
+                bits.push(extra, extra_bits);
+            }
+        }
+    }
+    bits.push_reversed(literal_codes[256], literal_lengths[256]);
+    bits.finish()
+}
+
+/// A literal byte or a back-reference.
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    Literal(u8),
+    Match { length: usize, distance: usize },
+}
+
+/// Greedy LZ77 over the candidate distances.
+fn tokenize(data: &[u8], distances: &[usize]) -> Vec<Token> {
+    let mut tokens = Vec::new();
     let mut i = 0;
     while i < data.len() {
         let mut best = (0usize, 0usize);
@@ -558,27 +645,17 @@ pub fn deflate(data: &[u8], distances: &[usize]) -> Vec<u8> {
             }
         }
         if best.0 >= 3 {
-            push_length(&mut bits, best.0);
-            push_distance(&mut bits, best.1);
+            tokens.push(Token::Match {
+                length: best.0,
+                distance: best.1,
+            });
             i += best.0;
         } else {
-            push_literal(&mut bits, u16::from(data[i]));
+            tokens.push(Token::Literal(data[i]));
             i += 1;
         }
     }
-    push_literal(&mut bits, 256); // end of block
-    bits.finish()
-}
-
-/// Writes deflate's fixed Huffman code of a literal/length symbol.
-fn push_literal(bits: &mut BitWriter, symbol: u16) {
-    let (code, len) = match symbol {
-        0..=143 => (0x30 + symbol, 8),
-        144..=255 => (0x190 + symbol - 144, 9),
-        256..=279 => (symbol - 256, 7),
-        _ => (0xC0 + symbol - 280, 8),
-    };
-    bits.push_reversed(u32::from(code), len);
+    tokens
 }
 
 const LENGTH_BASE: [u16; 29] = [
@@ -597,26 +674,148 @@ const DISTANCE_EXTRA: [u8; 30] = [
     13,
 ];
 
-fn push_length(bits: &mut BitWriter, len: usize) {
+/// The length code (0 for symbol 257), its extra bit count and extra value.
+fn length_symbol(length: usize) -> (usize, u8, u32) {
     let index = LENGTH_BASE
         .iter()
-        .rposition(|&b| b as usize <= len)
+        .rposition(|&b| usize::from(b) <= length)
         .unwrap_or(0);
-    push_literal(bits, 257 + index as u16);
-    let extra = LENGTH_EXTRA[index];
-    bits.push((len - LENGTH_BASE[index] as usize) as u32, extra);
+    let extra = (length - usize::from(LENGTH_BASE[index])) as u32;
+    (index, LENGTH_EXTRA[index], extra)
 }
 
-fn push_distance(bits: &mut BitWriter, distance: usize) {
+/// The distance code, its extra bit count and extra value.
+fn distance_symbol(distance: usize) -> (usize, u8, u32) {
     let index = DISTANCE_BASE
         .iter()
-        .rposition(|&b| b as usize <= distance)
+        .rposition(|&b| usize::from(b) <= distance)
         .unwrap_or(0);
-    bits.push_reversed(index as u32, 5);
-    bits.push(
-        (distance - DISTANCE_BASE[index] as usize) as u32,
-        DISTANCE_EXTRA[index],
-    );
+    let extra = (distance - usize::from(DISTANCE_BASE[index])) as u32;
+    (index, DISTANCE_EXTRA[index], extra)
+}
+
+/// Code lengths (deflate's code-length alphabet) with runs folded: (symbol, extra bit
+/// count, extra value).
+fn run_length(lengths: &[u8]) -> Vec<(u8, u8, u8)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lengths.len() {
+        let value = lengths[i];
+        let mut run = 1;
+        while i + run < lengths.len() && lengths[i + run] == value {
+            run += 1;
+        }
+        i += run;
+        if value == 0 {
+            let mut left = run;
+            while left >= 11 {
+                let take = left.min(138);
+                out.push((18, 7, (take - 11) as u8));
+                left -= take;
+            }
+            if left >= 3 {
+                out.push((17, 3, (left - 3) as u8));
+                left = 0;
+            }
+            out.extend(std::iter::repeat_n((0, 0, 0), left));
+        } else {
+            out.push((value, 0, 0));
+            let mut left = run - 1;
+            while left >= 3 {
+                let take = left.min(6);
+                out.push((16, 2, (take - 3) as u8));
+                left -= take;
+            }
+            out.extend(std::iter::repeat_n((value, 0, 0), left));
+        }
+    }
+    out
+}
+
+/// Huffman code lengths for symbol `counts`, none longer than `max_len`. Every code is
+/// complete: a lone used symbol gets a partner, so decoders never see a one-code tree.
+fn code_lengths(counts: &[u64], max_len: u8) -> Vec<u8> {
+    let mut counts = counts.to_vec();
+    let used: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
+    match used.as_slice() {
+        [] => {
+            counts[0] = 1;
+            counts[1] = 1;
+        }
+        [only] => counts[if *only == 0 { 1 } else { 0 }] = 1,
+        _ => {}
+    }
+    loop {
+        let lengths = huffman_lengths(&counts);
+        if lengths.iter().all(|&l| l <= max_len) {
+            return lengths;
+        }
+        // Flatten the distribution and try again; all-equal counts give a balanced tree.
+        for count in counts.iter_mut().filter(|c| **c > 0) {
+            *count = (*count >> 1).max(1);
+        }
+    }
+}
+
+/// Unlimited Huffman code lengths (at least two symbols have non-zero counts).
+fn huffman_lengths(counts: &[u64]) -> Vec<u8> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut parent: Vec<usize> = vec![usize::MAX; counts.len()];
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(|(i, &c)| Reverse((c, i)))
+        .collect();
+    while heap.len() > 1 {
+        let (Some(Reverse((a, left))), Some(Reverse((b, right)))) = (heap.pop(), heap.pop()) else {
+            break;
+        };
+        let node = parent.len();
+        parent.push(usize::MAX);
+        parent[left] = node;
+        parent[right] = node;
+        heap.push(Reverse((a + b, node)));
+    }
+    (0..counts.len())
+        .map(|leaf| {
+            if counts[leaf] == 0 {
+                return 0;
+            }
+            let (mut depth, mut node) = (0u8, leaf);
+            while parent[node] != usize::MAX {
+                node = parent[node];
+                depth = depth.saturating_add(1);
+            }
+            depth
+        })
+        .collect()
+}
+
+/// Canonical Huffman codes for `lengths` (RFC 1951, 3.2.2).
+fn canonical_codes(lengths: &[u8]) -> Vec<u32> {
+    let mut count_per_length = [0u32; 16];
+    for &len in lengths.iter().filter(|&&l| l > 0) {
+        count_per_length[usize::from(len)] += 1;
+    }
+    let mut next = [0u32; 16];
+    let mut code = 0;
+    for bits in 1..16 {
+        code = (code + count_per_length[bits - 1]) << 1;
+        next[bits] = code;
+    }
+    lengths
+        .iter()
+        .map(|&len| {
+            if len == 0 {
+                return 0;
+            }
+            let code = next[usize::from(len)];
+            next[usize::from(len)] += 1;
+            code
+        })
+        .collect()
 }
 
 /// Packs bits least-significant first, as deflate and VP8L do.
@@ -946,6 +1145,41 @@ mod tests {
         push_utf8_number(&mut out, 0x80);
         push_utf8_number(&mut out, 0x800);
         assert_eq!(out, [0x7F, 0xC2, 0x80, 0xE0, 0xA0, 0x80]);
+    }
+
+    #[test]
+    fn huffman_codes_are_complete_and_length_limited() {
+        let kraft = |lengths: &[u8]| -> f64 {
+            lengths
+                .iter()
+                .filter(|&&l| l > 0)
+                .map(|&l| 0.5f64.powi(i32::from(l)))
+                .sum()
+        };
+        // Fibonacci counts make the deepest unlimited tree.
+        let mut counts = vec![0u64; 30];
+        let (mut a, mut b) = (1u64, 1u64);
+        for count in counts.iter_mut() {
+            *count = a;
+            (a, b) = (b, a + b);
+        }
+        let lengths = code_lengths(&counts, 15);
+        assert!(lengths.iter().all(|&l| (1..=15).contains(&l)));
+        assert!((kraft(&lengths) - 1.0).abs() < 1e-12);
+        let lone = code_lengths(&[0, 0, 5, 0], 7);
+        assert_eq!(lone, [1, 0, 1, 0]);
+        assert_eq!(canonical_codes(&[2, 1, 3, 3]), [0b10, 0b0, 0b110, 0b111]);
+    }
+
+    #[test]
+    fn code_length_runs_fold_into_repeat_symbols() {
+        let mut lengths = vec![8u8; 7];
+        lengths.extend([0; 150]);
+        lengths.push(5);
+        assert_eq!(
+            run_length(&lengths),
+            [(8, 0, 0), (16, 2, 3), (18, 7, 127), (18, 7, 1), (5, 0, 0)]
+        );
     }
 
     #[test]
