@@ -35,6 +35,13 @@ pub struct Config {
     #[arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Send embeddings as float arrays even when a request asks for `encoding_format: base64`,
+    /// for clients that check answers strictly before decoding them (the strict clients of
+    /// openai-python's own test suite reject the real API's base64 strings).
+    #[arg(long, env = "OPENAI_MOCK_FLOAT_EMBEDDINGS", value_name = "BOOL", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub float_embeddings: bool,
+
     /// Log level: trace, debug, info, warn or error.
     #[arg(long, env = "OPENAI_MOCK_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

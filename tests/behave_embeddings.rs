@@ -182,6 +182,29 @@ async fn base64_encoding_holds_the_same_little_endian_floats() {
 }
 
 #[tokio::test]
+async fn float_embeddings_mode_answers_base64_requests_with_floats() {
+    let running = server::bind(&Config {
+        port: 0,
+        float_embeddings: true,
+        ..Config::default()
+    })
+    .await
+    .expect("server binds");
+    let mock = Mock {
+        base: format!("http://{}/v1", running.http_addr()),
+        client: reqwest::Client::new(),
+        _server: running,
+    };
+    let body = json!({"model": "text-embedding-3-small", "input": "strict clients"});
+    let as_floats = mock.embed(body.clone()).await;
+    let mut base64_body = body;
+    base64_body["encoding_format"] = json!("base64");
+    let asked_base64 = mock.embed(base64_body).await;
+    assert!(asked_base64["data"][0]["embedding"].is_array());
+    assert_eq!(asked_base64["data"], as_floats["data"]);
+}
+
+#[tokio::test]
 async fn batches_take_strings_and_token_arrays_and_count_tokens() {
     let mock = start().await;
     // cl100k_base: "Hello world" is [9906, 1917]; "The quick brown fox" is 4 tokens.

@@ -18,7 +18,8 @@
 //! Sizes: `text-embedding-3-large` 3072, `text-embedding-3-small` and
 //! `text-embedding-ada-002` 1536 (and 1536 for a model the mock does not know).
 //! `dimensions` is honoured up to the model's size; ada-002 rejects it like the real API.
-//! `encoding_format: base64` gives the little-endian `f32` bytes, base64-encoded.
+//! `encoding_format: base64` gives the little-endian `f32` bytes, base64-encoded (unless the
+//! server runs with `--float-embeddings true`, see [`as_floats`]).
 
 use super::tokens::Encoding;
 use crate::error::ApiError;
@@ -195,6 +196,26 @@ pub fn shape(request: &ValidRequest, answer: &mut Value) {
         "model": model,
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     });
+}
+
+/// Turns base64 embeddings in an answer back into float arrays (`--float-embeddings`).
+pub fn as_floats(answer: &mut Value) {
+    let Some(data) = answer.get_mut("data").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for item in data {
+        let Some(encoded) = item.get("embedding").and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+            continue;
+        };
+        let floats: Vec<Value> = bytes
+            .chunks_exact(4)
+            .map(|b| json!(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))))
+            .collect();
+        item["embedding"] = Value::Array(floats);
+    }
 }
 
 /// The little-endian `f32` bytes of `vector`, base64-encoded (what `encoding_format: base64`

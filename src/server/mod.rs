@@ -71,6 +71,7 @@ pub fn settings(config: &Config) -> Settings {
         },
         seed: config.seed,
         max_body_bytes: config.max_body_bytes,
+        float_embeddings: config.float_embeddings,
     }
 }
 

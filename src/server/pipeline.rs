@@ -31,6 +31,8 @@ pub struct Settings {
     pub seed: u64,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// Answer base64 embedding requests with float arrays (`--float-embeddings`).
+    pub float_embeddings: bool,
 }
 
 /// The endpoint that answers every request.
@@ -202,6 +204,9 @@ impl Pipeline {
         };
         if let Some(answer) = answer.as_mut() {
             behave::shape(&self.catalog, op, request, answer, &mut generator);
+            if self.settings.float_embeddings && op.id == "createEmbedding" {
+                behave::embeddings::as_floats(answer);
+            }
         }
         if stream::is_requested(op, request) {
             let events =

@@ -67,6 +67,7 @@ def test_transcriptions_in_every_format(client):
         file=("speech.wav", wav), model="whisper-1", response_format="verbose_json", timestamp_granularities=["word", "segment"]
     )
     assert abs(verbose.duration - duration) < 0.01
+    assert verbose.text == (SENTENCE * 5).strip(), "the mock's own speech transcribes to its input"
     assert verbose.segments[0].start == 0 and abs(verbose.segments[-1].end - duration) < 0.02
     assert [w.word for w in verbose.words][:2] == verbose.text.split()[:2]
     text = client.audio.transcriptions.create(file=("speech.wav", wav), model="whisper-1", response_format="text")
