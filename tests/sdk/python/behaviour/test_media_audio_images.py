@@ -56,7 +56,13 @@ def test_speech_formats_have_their_content_types(client):
     ]:
         speech = client.audio.speech.create(model="tts-1", voice="nova", input="Hello there.", response_format=response_format)
         assert speech.response.headers["content-type"] == content_type
-        assert speech.content.startswith(magic)
+        content = speech.content
+        if content.startswith(b"ID3"):  # MP3 and AAC carry the text in an ID3v2 tag first
+            size = 0
+            for byte in content[6:10]:
+                size = (size << 7) | (byte & 0x7F)
+            content = content[10 + size :]
+        assert content.startswith(magic), response_format
 
 
 def test_transcriptions_in_every_format(client):
