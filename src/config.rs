@@ -1,28 +1,75 @@
-//! Command-line flags and `OPENAI_MOCK_*` environment variables, merged into one [`Config`].
+//! The server's settings, merged from flags, `OPENAI_MOCK_*` environment variables, a
+//! `--config FILE` (YAML or JSON) and defaults, in that order of precedence.
+//!
+//! [`Config`] is one clap parser; every flag has an environment variable. The config file is
+//! an object whose keys are the [`Config`] field names (`https_port: 8443`,
+//! `api_keys: [sk-a, sk-b]`). [`Config::load_from`] parses flags and environment first, then
+//! fills every setting that neither of them gave from the file, by handing those values back
+//! to the same clap parser, so a file value is checked exactly like the flag would be. Unknown
+//! file keys are an error; the key `rules` is reserved for response rules and passed over here.
 
-use clap::Parser;
+use clap::builder::{BoolishValueParser, OsStr, Resettable};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
+use serde_json::{Map, Value};
+use std::ffi::OsString;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// Config-file keys that are not flags: read by other parts of the server, ignored here.
+pub const RESERVED_FILE_KEYS: [&str; 1] = ["rules"];
 
 /// A mock server for the OpenAI API, driven by OpenAI's OpenAPI document.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "openai-mock", version, about)]
+#[command(name = "openai-mock", version, about, max_term_width = 100)]
 pub struct Config {
+    /// Read settings from a YAML or JSON file; flags and environment variables override it.
+    #[arg(long, env = "OPENAI_MOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Address to bind.
     #[arg(long, env = "OPENAI_MOCK_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
 
-    /// HTTP port (0 picks a free one). Also serves HTTP/2 with prior knowledge.
+    /// HTTP port (0 picks a free one). Also serves HTTP/2 with prior knowledge (h2c).
     #[arg(long, env = "OPENAI_MOCK_PORT", default_value_t = 4010)]
     pub port: u16,
 
+    /// Serve plain HTTP on --port; `false` leaves only HTTPS.
+    #[arg(long, env = "OPENAI_MOCK_HTTP", value_name = "BOOL", default_value_t = true,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub http: bool,
+
+    /// Serve HTTPS on this port (0 picks a free one); ALPN offers h2 and http/1.1.
+    #[arg(long, env = "OPENAI_MOCK_HTTPS_PORT", value_name = "PORT")]
+    pub https_port: Option<u16>,
+
+    /// PEM certificate chain for HTTPS. Without it a self-signed localhost certificate is made.
+    #[arg(long, env = "OPENAI_MOCK_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "OPENAI_MOCK_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where to write the generated certificate (default: a new file in the temp directory).
+    #[arg(long, env = "OPENAI_MOCK_TLS_CERT_OUT", value_name = "FILE")]
+    pub tls_cert_out: Option<PathBuf>,
+
     /// Restrict accepted API keys (repeatable). By default any non-empty key is accepted.
-    #[arg(long = "api-key", env = "OPENAI_MOCK_API_KEYS", value_delimiter = ',')]
+    #[arg(
+        long = "api-key",
+        env = "OPENAI_MOCK_API_KEYS",
+        value_name = "KEY",
+        value_delimiter = ','
+    )]
     pub api_keys: Vec<String>,
 
     /// Restrict accepted admin API keys (repeatable), for the admin-key operations.
     #[arg(
         long = "admin-api-key",
         env = "OPENAI_MOCK_ADMIN_API_KEYS",
+        value_name = "KEY",
         value_delimiter = ','
     )]
     pub admin_api_keys: Vec<String>,
@@ -32,23 +79,289 @@ pub struct Config {
     pub seed: u64,
 
     /// Largest accepted request body, in bytes; larger bodies get a 413.
-    #[arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds to read and answer a request before a 408 (streams may run longer).
+    #[arg(long, env = "OPENAI_MOCK_REQUEST_TIMEOUT_SECS", value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a client has for the TLS handshake and each request's headers.
+    #[arg(long, env = "OPENAI_MOCK_HEADER_READ_TIMEOUT_SECS", value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds in-flight requests and streams get to finish after SIGINT or SIGTERM.
+    #[arg(
+        long,
+        env = "OPENAI_MOCK_SHUTDOWN_TIMEOUT_SECS",
+        value_name = "SECS",
+        default_value_t = 10
+    )]
+    pub shutdown_timeout_secs: u64,
+
+    /// Answer CORS requests and preflights; `false` turns CORS off.
+    #[arg(long, env = "OPENAI_MOCK_CORS", value_name = "BOOL", default_value_t = true,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub cors: bool,
+
+    /// Allowed CORS origins (repeatable). By default any origin is allowed.
+    #[arg(
+        long = "cors-origin",
+        env = "OPENAI_MOCK_CORS_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
 
     /// Send embeddings as float arrays even when a request asks for `encoding_format: base64`,
     /// for clients that check answers strictly before decoding them (the strict clients of
     /// openai-python's own test suite reject the real API's base64 strings).
     #[arg(long, env = "OPENAI_MOCK_FLOAT_EMBEDDINGS", value_name = "BOOL", default_value_t = false,
-          value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub float_embeddings: bool,
 
-    /// Log level: trace, debug, info, warn or error.
-    #[arg(long, env = "OPENAI_MOCK_LOG_LEVEL", default_value = "info")]
-    pub log_level: String,
+    /// Log level; at info, one line per request.
+    #[arg(long, env = "OPENAI_MOCK_LOG_LEVEL", value_name = "LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    pub log_level: LogLevel,
+
+    /// Log format. Logs go to stderr.
+    #[arg(long, env = "OPENAI_MOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How much is logged. (Plain comments on the variants: doc comments would turn `--help`
+/// into a page per value.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(missing_docs)]
+pub enum LogLevel {
+    // Everything, including per-connection events.
+    Trace,
+    // Connection errors and failed TLS handshakes too.
+    Debug,
+    // One line per request (the default).
+    Info,
+    // Only problems.
+    Warn,
+    // Only failures.
+    Error,
+}
+
+impl LogLevel {
+    /// The `tracing` level.
+    pub fn as_tracing(self) -> tracing::Level {
+        match self {
+            LogLevel::Trace => tracing::Level::TRACE,
+            LogLevel::Debug => tracing::Level::DEBUG,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Error => tracing::Level::ERROR,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(missing_docs)]
+pub enum LogFormat {
+    // Human-readable `key=value` lines.
+    Text,
+    // One JSON object per line, fields at the top level.
+    Json,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Bad flags or environment, or `--help`/`--version` (call [`clap::Error::exit`]).
+    #[error("{0}")]
+    Cli(#[from] clap::Error),
+    /// The `--config` file is unreadable or holds a bad setting.
+    #[error("config file {path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Default for Config {
+    /// The defaults alone: no flags, and no environment variables either.
     fn default() -> Config {
-        Config::parse_from(["openai-mock"])
+        let command = Config::command().mut_args(|arg| arg.env(Resettable::<OsStr>::Reset));
+        let matches = command
+            .try_get_matches_from(["openai-mock"])
+            .expect("the flag defaults parse");
+        Config::from_arg_matches(&matches).expect("the flag defaults fit the Config")
+    }
+}
+
+impl Config {
+    /// Loads the configuration of this process: its arguments, environment and config file.
+    pub fn load() -> Result<Config, ConfigError> {
+        Config::load_from(std::env::args_os())
+    }
+
+    /// Loads a configuration from `args` (the program name first), the environment and the
+    /// `--config` file they name. Precedence: flag > environment variable > file > default.
+    ///
+    /// ```
+    /// use openai_mock::Config;
+    /// let config = Config::load_from(["openai-mock", "--port", "0", "--seed", "7"]).unwrap();
+    /// assert_eq!((config.port, config.seed), (0, 7));
+    /// ```
+    pub fn load_from<I, T>(args: I) -> Result<Config, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let command = Config::command();
+        let matches = command.clone().try_get_matches_from(&args)?;
+        let Some(path) = matches.get_one::<PathBuf>("config").cloned() else {
+            return Ok(Config::from_arg_matches(&matches)?);
+        };
+        let file_error = |message: String| ConfigError::File {
+            path: path.clone(),
+            message,
+        };
+        let settings = read_file(&path).map_err(file_error)?;
+        for (key, value) in &settings {
+            if RESERVED_FILE_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_id() == key.as_str() && is_file_key(arg.get_id().as_str()))
+                .ok_or_else(|| file_error(unknown_key_message(key)))?;
+            let given = matches!(
+                matches.value_source(key),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            );
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            if given {
+                continue;
+            }
+            for value in flag_values(key, value).map_err(file_error)? {
+                args.push(format!("--{long}={value}").into());
+            }
+        }
+        let matches = command.try_get_matches_from(&args).map_err(|e| {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            file_error(first.trim_start_matches("error: ").to_string())
+        })?;
+        Ok(Config::from_arg_matches(&matches)?)
+    }
+
+    /// Every config-file key: the [`Config`] field names, plus [`RESERVED_FILE_KEYS`].
+    pub fn file_keys() -> Vec<String> {
+        let command = Config::command();
+        let mut keys: Vec<String> = command
+            .get_arguments()
+            .map(|arg| arg.get_id().to_string())
+            .filter(|id| is_file_key(id))
+            .collect();
+        keys.extend(RESERVED_FILE_KEYS.iter().map(|k| k.to_string()));
+        keys
+    }
+}
+
+/// Whether a clap argument id may be set from the config file.
+fn is_file_key(id: &str) -> bool {
+    !matches!(id, "config" | "help" | "version")
+}
+
+fn unknown_key_message(key: &str) -> String {
+    format!(
+        "unknown key `{key}`; the keys are: {}",
+        Config::file_keys().join(", ")
+    )
+}
+
+/// Reads the file as an object of settings: JSON when it ends in `.json`, YAML otherwise.
+fn read_file(path: &Path) -> Result<Map<String, Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let document: Value = if is_json {
+        serde_json::from_str(&text).map_err(|e| format!("not valid JSON: {e}"))?
+    } else {
+        serde_saphyr::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?
+    };
+    match document {
+        Value::Object(settings) => Ok(settings),
+        Value::Null => Ok(Map::new()),
+        _ => Err("the top level must be a mapping of settings, e.g. `port: 4010`".into()),
+    }
+}
+
+/// The flag values a file setting stands for: one per list item, none for `null`.
+fn flag_values(key: &str, value: &Value) -> Result<Vec<String>, String> {
+    let scalar = |value: &Value| match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(format!(
+            "`{key}` must be a string, number, boolean or a list of them"
+        )),
+    };
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items.iter().map(scalar).collect(),
+        other => Ok(vec![scalar(other)?]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_ignore_the_environment() {
+        let config = Config::default();
+        assert_eq!(config.port, 4010);
+        assert!(config.http && config.cors);
+        assert_eq!(config.https_port, None);
+        assert_eq!(config.request_timeout_secs, 30);
+        assert_eq!(config.max_body_bytes, 64 * 1024 * 1024);
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn every_file_key_names_a_field() {
+        let keys = Config::file_keys();
+        for key in [
+            "host",
+            "port",
+            "https_port",
+            "api_keys",
+            "cors_origins",
+            "rules",
+        ] {
+            assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
+        }
+        assert!(!keys.iter().any(|k| k == "config" || k == "help"));
+    }
+
+    #[test]
+    fn file_values_become_flag_values() {
+        assert_eq!(
+            flag_values("port", &serde_json::json!(8080)).unwrap(),
+            ["8080"]
+        );
+        assert_eq!(
+            flag_values("api_keys", &serde_json::json!(["a", "b"])).unwrap(),
+            ["a", "b"]
+        );
+        assert!(flag_values("port", &Value::Null).unwrap().is_empty());
+        assert!(flag_values("port", &serde_json::json!({"a": 1}))
+            .unwrap_err()
+            .contains("`port`"));
     }
 }

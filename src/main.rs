@@ -1,42 +1,89 @@
-//! The `openai-mock` binary: parse the configuration, serve, stop on SIGINT or SIGTERM.
+//! The `openai-mock` binary: load the configuration, set up logging, serve, and stop
+//! gracefully on SIGINT or SIGTERM.
+//!
+//! The first stdout lines are a contract test harnesses read, one per listener, then the
+//! certificate when HTTPS is on:
+//!
+//! ```text
+//! listening http://127.0.0.1:4010
+//! listening https://127.0.0.1:8443
+//! tls-cert /tmp/openai-mock-1234-0-cert.pem
+//! ```
+//!
+//! Logs go to stderr.
 
-use clap::Parser;
+use openai_mock::config::{ConfigError, LogFormat};
 use openai_mock::{server, Config};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+async fn main() -> ExitCode {
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(ConfigError::Cli(error)) => error.exit(),
+        Err(error) => {
+            eprintln!("openai-mock: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
 
     let running = match server::bind(&config).await {
         Ok(running) => running,
         Err(error) => {
-            eprintln!(
-                "openai-mock: cannot listen on {}:{}: {error}",
-                config.host, config.port
-            );
-            return std::process::ExitCode::FAILURE;
+            eprintln!("openai-mock: {error}");
+            return ExitCode::FAILURE;
         }
     };
-    // The first stdout line is the contract test harnesses read.
-    let mut stdout = std::io::stdout();
-    let _ = writeln!(stdout, "listening http://{}", running.http_addr());
+    let mut stdout = std::io::stdout().lock();
+    for url in running.urls() {
+        let _ = writeln!(stdout, "listening {url}");
+    }
+    if let Some(cert) = running.tls_cert_path() {
+        let _ = writeln!(stdout, "tls-cert {}", cert.display());
+    }
     let _ = stdout.flush();
+    drop(stdout);
 
     shutdown_signal().await;
     tracing::info!("shutting down");
     match running.shutdown().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("openai-mock: {error}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to stderr at `--log-level` for this crate; dependencies only log warnings (or errors,
+/// at `--log-level error`), so their debug output can never carry request headers.
+fn init_logging(config: &Config) {
+    let level = config.log_level.as_tracing();
+    let filter = Targets::new()
+        .with_default(level.min(tracing::Level::WARN))
+        .with_target("openai_mock", level);
+    let registry = tracing_subscriber::registry().with(filter);
+    let ansi = std::io::stderr().is_terminal();
+    match config.log_format {
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(ansi),
+            )
+            .init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
+            .init(),
     }
 }
 

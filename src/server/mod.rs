@@ -1,69 +1,133 @@
-//! The HTTP server: listeners, the poem app and graceful shutdown.
+//! The HTTP server: listeners, TLS, the poem app and graceful shutdown.
 //!
-//! [`bind`] opens the listener (port 0 picks a free port) and returns a [`Running`] server
-//! that reports its real address; the app is one [`Pipeline`] endpoint that serves every
-//! operation of the catalog, wrapped so a panic can never take the process down.
+//! [`bind`] opens the listeners a [`Config`] asks for (plain HTTP with h2c, HTTPS, or both;
+//! port 0 picks a free port) and returns a [`Running`] server that reports its real
+//! addresses. The app is one [`Pipeline`] endpoint serving every operation of the catalog,
+//! wrapped in [`Cors`] (unless `--cors false`) and in a panic guard, so a panic answers a 500
+//! envelope and never takes the process down. [`MockServer`] packages all of it for Rust
+//! tests.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `listeners` | accept loops, h2c sniffing, header-read and handshake timeouts, draining |
+//! | `tls` | the certificate (generated or loaded) and the rustls acceptor |
+//! | `pipeline` | route → authenticate → validate → generate → respond, and the request log |
+//! | `cors` | CORS headers and preflights |
+//! | `info` | `GET /`, `/health`, `/openapi.yaml`, `/openapi.json` |
+//! | `in_process` | [`MockServer`], the in-process server for Rust tests |
 
 mod auth;
+mod cors;
+mod in_process;
+mod info;
+mod listeners;
 mod pipeline;
+mod tls;
 
 pub use auth::Keys;
+pub use cors::Cors;
+pub use in_process::{MockServer, MockServerBuilder};
+pub use info::{spec_date, ServerInfo, OPENAPI_YAML};
 pub use pipeline::{Pipeline, Settings, OPENAI_VERSION};
+pub use tls::{Tls, GENERATED_CERT_NAMES};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use crate::error::ApiError;
+use listeners::Connections;
+use poem::http::StatusCode;
 use poem::middleware::CatchPanic;
-use poem::{EndpointExt, Server};
+use poem::EndpointExt;
+use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// How long in-flight requests may run after shutdown is requested.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// A server that is listening.
+/// A server that is listening. Dropping it stops the server at once; [`Running::shutdown`]
+/// stops it gracefully.
 pub struct Running {
-    http_addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    http_addr: Option<SocketAddr>,
+    https_addr: Option<SocketAddr>,
+    tls: Option<Tls>,
+    connections: Arc<Connections>,
+    accept_loops: Vec<JoinHandle<()>>,
+    drain: Duration,
 }
 
 impl Running {
-    /// The bound HTTP address.
+    /// The bound plain-HTTP address.
+    ///
+    /// # Panics
+    ///
+    /// When plain HTTP is turned off (`http: false`); see [`Running::urls`] for what is served.
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+            .expect("plain HTTP is turned off for this server; use https_addr()")
     }
 
-    /// Stops accepting connections, lets in-flight requests finish (bounded by
-    /// [`SHUTDOWN_GRACE`]) and waits for the server to end.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match (&mut self.task).await {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
-        }
+    /// The bound HTTPS address, when HTTPS is on.
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https_addr
     }
 
-    /// Waits until the server ends on its own (it does not, unless it fails).
-    pub async fn wait(mut self) -> std::io::Result<()> {
-        (&mut self.task).await.map_err(std::io::Error::other)?
+    /// The root URL of every listener, plain HTTP first: `http://127.0.0.1:4010`.
+    pub fn urls(&self) -> Vec<String> {
+        let http = self.http_addr.map(|a| format!("http://{a}"));
+        let https = self.https_addr.map(|a| format!("https://{a}"));
+        http.into_iter().chain(https).collect()
+    }
+
+    /// The certificate file HTTPS clients can trust, when HTTPS is on.
+    pub fn tls_cert_path(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|tls| tls.cert_path.as_path())
+    }
+
+    /// The HTTPS certificate chain (PEM), when HTTPS is on.
+    pub fn tls_cert_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.cert_pem.as_str())
+    }
+
+    /// Client connections currently open, idle ones included.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
+    }
+
+    /// Stops accepting connections, lets in-flight requests and streams finish (bounded by
+    /// `shutdown_timeout_secs`), then closes whatever is left.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        self.connections.shutdown.cancel();
+        for accept_loop in self.accept_loops.drain(..) {
+            accept_loop.await.map_err(io::Error::other)?;
+        }
+        let tracker = self.connections.tracker.clone();
+        tracker.close();
+        if tokio::time::timeout(self.drain, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = tracker.len(),
+                "drain deadline passed; closing the remaining connections"
+            );
+            self.connections.hard_stop.cancel();
+            tracker.wait().await;
+        }
+        Ok(())
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.connections.shutdown.cancel();
+        self.connections.hard_stop.cancel();
     }
 }
 
-/// The pipeline settings a [`Config`] describes.
-pub fn settings(config: &Config) -> Settings {
+/// The pipeline settings a [`Config`] describes, for a server reachable as `info` says.
+pub fn settings(config: &Config, info: ServerInfo) -> Settings {
     Settings {
         keys: Keys {
             api_keys: config.api_keys.clone(),
@@ -72,41 +136,107 @@ pub fn settings(config: &Config) -> Settings {
         seed: config.seed,
         max_body_bytes: config.max_body_bytes,
         float_embeddings: config.float_embeddings,
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+        info: Arc::new(info),
     }
 }
 
-/// Binds the listener described by `config` and starts serving.
-pub async fn bind(config: &Config) -> std::io::Result<Running> {
+/// Binds the listeners described by `config` and starts serving.
+pub async fn bind(config: &Config) -> io::Result<Running> {
+    if !config.http && config.https_port.is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "nothing to serve: plain HTTP is off (--http false) and no --https-port is given",
+        ));
+    }
     let catalog = Catalog::embedded();
     // Compile the validators off the request path while the first connections arrive.
     let warm = catalog.clone();
     std::thread::spawn(move || warm.schemas.warm_up());
 
-    let acceptor = TcpListener::bind(SocketAddr::new(config.host, config.port))
-        .into_acceptor()
-        .await?;
-    let http_addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
-    let app = Pipeline::new(catalog, settings(config)).with(CatchPanic::new());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = Server::new_with_acceptor(acceptor);
-    let task = tokio::spawn(async move {
-        server
-            .run_with_graceful_shutdown(
-                app,
-                async move {
-                    let _ = stopped.await;
-                },
-                Some(SHUTDOWN_GRACE),
-            )
-            .await
-    });
+    let http = match config.http {
+        true => Some(listen("http", SocketAddr::new(config.host, config.port)).await?),
+        false => None,
+    };
+    let https = match config.https_port {
+        Some(port) => {
+            let tls = Tls::from_config(config)?;
+            let listener = listen("https", SocketAddr::new(config.host, port)).await?;
+            Some((listener, tls))
+        }
+        None => None,
+    };
+    let http_addr = http.as_ref().map(TcpListener::local_addr).transpose()?;
+    let https_addr = https
+        .as_ref()
+        .map(|(listener, _)| listener.local_addr())
+        .transpose()?;
+    let base = catalog.base_path.clone();
+    let info = ServerInfo {
+        base_urls: [http_addr.map(|a| format!("http://{a}{base}"))]
+            .into_iter()
+            .chain([https_addr.map(|a| format!("https://{a}{base}"))])
+            .flatten()
+            .collect(),
+        tls_cert: https.as_ref().map(|(_, tls)| tls.cert_path.clone()),
+    };
+
+    let app = Pipeline::new(catalog, settings(config, info))
+        .with_if(config.cors, Cors::new(config.cors_origins.clone()))
+        .with(CatchPanic::new().with_handler(panic_response))
+        .map_to_response()
+        .boxed();
+    let connections = Connections::new(
+        Arc::new(app),
+        Duration::from_secs(config.header_read_timeout_secs),
+    );
+    let mut accept_loops = Vec::new();
+    if let Some(listener) = http {
+        accept_loops.push(listeners::spawn_accept_loop(
+            listener,
+            None,
+            connections.clone(),
+        ));
+    }
+    let tls = match https {
+        Some((listener, tls)) => {
+            accept_loops.push(listeners::spawn_accept_loop(
+                listener,
+                Some(tls.acceptor.clone()),
+                connections.clone(),
+            ));
+            Some(tls)
+        }
+        None => None,
+    };
     Ok(Running {
         http_addr,
-        stop: Some(stop),
-        task,
+        https_addr,
+        tls,
+        connections,
+        accept_loops,
+        drain: Duration::from_secs(config.shutdown_timeout_secs),
     })
+}
+
+/// Binds one listening socket, naming it in the error.
+async fn listen(scheme: &str, addr: SocketAddr) -> io::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen for {scheme} on {addr}: {e}"),
+        )
+    })
+}
+
+/// The answer when a handler panicked: the real API's 500 envelope.
+fn panic_response(_panic: Box<dyn std::any::Any + Send>) -> poem::Response {
+    let error = ApiError {
+        kind: "server_error".into(),
+        ..ApiError::invalid_request(
+            "The server had an error while processing your request. Sorry about that!",
+        )
+        .with_status(500)
+    };
+    pipeline::json_response(StatusCode::INTERNAL_SERVER_ERROR, &error.body())
 }

@@ -17,7 +17,7 @@ use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, Request, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The version string the real API sends in `openai-version`.
 pub const OPENAI_VERSION: &str = "2020-10-01";
@@ -31,6 +31,10 @@ pub struct Settings {
     pub seed: u64,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// How long reading and answering a request may take before a 408.
+    pub request_timeout: Duration,
+    /// Where the server listens, for `GET /`.
+    pub info: Arc<super::ServerInfo>,
     /// Answer base64 embedding requests with float arrays (`--float-embeddings`).
     pub float_embeddings: bool,
 }
@@ -164,17 +168,8 @@ impl Pipeline {
         }
         let body = match path {
             "/health" => json!({"status": "ok"}),
-            "/" => json!({
-                "name": "openai-mock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "spec": {
-                    "openapi": self.catalog.info.openapi,
-                    "version": self.catalog.info.version,
-                },
-                "operations": self.catalog.operations.len(),
-                "base_paths": [self.catalog.base_path, "/"],
-            }),
-            _ => return None,
+            "/" => super::info::root(&self.catalog, &self.settings.info),
+            _ => return super::info::openapi(path),
         };
         Some(json_response(StatusCode::OK, &body))
     }
@@ -291,7 +286,7 @@ fn sdp_answer(rng: &mut Rng) -> String {
     )
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
@@ -312,13 +307,34 @@ impl Endpoint for Pipeline {
         let started = Instant::now();
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
+        let key = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .map_or_else(
+                || "-".to_string(),
+                |(_, key)| crate::error::mask_key(key.trim()),
+            );
         let mut outcome = Outcome {
             operation: None,
             validation: "",
         };
-        let mut response = match self.answer(req, &mut outcome).await {
-            Ok(response) => response,
-            Err(error) => error_response(&error),
+        let timeout = self.settings.request_timeout;
+        let answered = tokio::time::timeout(timeout, self.answer(req, &mut outcome)).await;
+        let mut response = match answered {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => error_response(&error),
+            Err(_) => {
+                outcome.validation = "timeout";
+                error_response(
+                    &ApiError::invalid_request(format!(
+                        "Request timed out: it was not read and answered within {} seconds.",
+                        timeout.as_secs()
+                    ))
+                    .with_status(408),
+                )
+            }
         };
         let elapsed = started.elapsed();
         add_standard_headers(&mut response, elapsed.as_millis(), seed_request_id(started));
@@ -330,6 +346,7 @@ impl Endpoint for Pipeline {
             status = response.status().as_u16(),
             ms = elapsed.as_secs_f64() * 1000.0,
             validation = outcome.validation,
+            %key,
         );
         Ok(response)
     }

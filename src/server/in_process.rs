@@ -1,0 +1,225 @@
+//! [`MockServer`]: the mock inside a Rust test, on a free port, stopped when dropped.
+//!
+//! It is the same server the binary runs ([`bind`](super::bind)), started on the caller's
+//! tokio runtime, so there is no process to spawn and no port to pick.
+
+use super::{bind, Running};
+use crate::config::Config;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// An openai-mock server running inside the test process, on `127.0.0.1` and a free port.
+///
+/// Point any OpenAI client at [`base_url`](MockServer::base_url). The server stops when the
+/// handle is dropped.
+///
+/// ```
+/// use openai_mock::MockServer;
+/// use serde_json::{json, Value};
+///
+/// #[tokio::main]
+/// async fn main() {
+///     // Arrange: a mock on a free port.
+///     let server = MockServer::start().await;
+///
+///     // Act: call it like the real API.
+///     let response = reqwest::Client::new()
+///         .post(format!("{}/chat/completions", server.base_url()))
+///         .bearer_auth("sk-test")
+///         .json(&json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}))
+///         .send()
+///         .await
+///         .unwrap();
+///
+///     // Assert: a chat completion for the model that was asked for.
+///     assert_eq!(response.status(), 200);
+///     let completion: Value = response.json().await.unwrap();
+///     assert_eq!(completion["object"], "chat.completion");
+///     assert_eq!(completion["model"], "gpt-4o-mini");
+/// }
+/// ```
+pub struct MockServer {
+    running: Running,
+}
+
+impl MockServer {
+    /// Starts a server with the defaults: plain HTTP on `127.0.0.1` and a free port, any
+    /// non-empty API key accepted.
+    ///
+    /// # Panics
+    ///
+    /// If the server cannot start; use [`MockServerBuilder::try_start`] to handle that.
+    pub async fn start() -> MockServer {
+        MockServer::builder().start().await
+    }
+
+    /// A builder for a server with keys, a seed, HTTPS or a whole [`Config`].
+    ///
+    /// ```
+    /// use openai_mock::MockServer;
+    ///
+    /// #[tokio::main]
+    /// async fn main() {
+    ///     // Arrange: only `sk-good` is accepted.
+    ///     let server = MockServer::builder().api_key("sk-good").seed(7).start().await;
+    ///
+    ///     // Act: call with another key.
+    ///     let response = reqwest::Client::new()
+    ///         .get(format!("{}/models", server.base_url()))
+    ///         .bearer_auth("sk-wrong-key-123")
+    ///         .send()
+    ///         .await
+    ///         .unwrap();
+    ///
+    ///     // Assert: the real API's 401, with the key masked.
+    ///     assert_eq!(response.status(), 401);
+    ///     let body: serde_json::Value = response.json().await.unwrap();
+    ///     assert_eq!(body["error"]["code"], "invalid_api_key");
+    /// }
+    /// ```
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::new()
+    }
+
+    /// The root URL, without `/v1`: `http://127.0.0.1:PORT` (`https://` when only HTTPS is
+    /// served). Operations are served under it too, which is what SDK test suites expect.
+    pub fn uri(&self) -> String {
+        self.running.urls().into_iter().next().unwrap_or_default()
+    }
+
+    /// The API base URL, for `OpenAI(base_url=...)`: [`uri`](MockServer::uri) + `/v1`.
+    pub fn base_url(&self) -> String {
+        format!("{}/v1", self.uri())
+    }
+
+    /// The address [`uri`](MockServer::uri) points at.
+    pub fn address(&self) -> SocketAddr {
+        match self.running.http_addr {
+            Some(addr) => addr,
+            None => self
+                .running
+                .https_addr()
+                .unwrap_or(SocketAddr::from(([0; 4], 0))),
+        }
+    }
+
+    /// The HTTPS root URL (`https://127.0.0.1:PORT`), when HTTPS is on.
+    pub fn https_uri(&self) -> Option<String> {
+        self.running.https_addr().map(|a| format!("https://{a}"))
+    }
+
+    /// The HTTPS API base URL (`https://127.0.0.1:PORT/v1`), when HTTPS is on.
+    pub fn https_base_url(&self) -> Option<String> {
+        self.https_uri().map(|uri| format!("{uri}/v1"))
+    }
+
+    /// The HTTPS certificate (PEM) for a client to trust, when HTTPS is on.
+    pub fn tls_cert_pem(&self) -> Option<&str> {
+        self.running.tls_cert_pem()
+    }
+
+    /// The file holding that certificate, when HTTPS is on.
+    pub fn tls_cert_path(&self) -> Option<&Path> {
+        self.running.tls_cert_path()
+    }
+
+    /// Client connections currently open, idle ones included.
+    pub fn open_connections(&self) -> usize {
+        self.running.open_connections()
+    }
+
+    /// Stops the server gracefully: in-flight requests finish first. Dropping the handle
+    /// instead stops it at once.
+    pub async fn shutdown(self) -> io::Result<()> {
+        self.running.shutdown().await
+    }
+}
+
+/// Settings for a [`MockServer`], from [`MockServer::builder`].
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    config: Config,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> MockServerBuilder {
+        MockServerBuilder::new()
+    }
+}
+
+impl MockServerBuilder {
+    /// The defaults: plain HTTP on `127.0.0.1` and a free port.
+    pub fn new() -> MockServerBuilder {
+        MockServerBuilder {
+            config: Config {
+                host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                port: 0,
+                ..Config::default()
+            },
+        }
+    }
+
+    /// Accepts this API key (call again for more); without any, every non-empty key is.
+    pub fn api_key(mut self, key: impl Into<String>) -> MockServerBuilder {
+        self.config.api_keys.push(key.into());
+        self
+    }
+
+    /// Accepts this admin API key for the admin operations (call again for more).
+    pub fn admin_api_key(mut self, key: impl Into<String>) -> MockServerBuilder {
+        self.config.admin_api_keys.push(key.into());
+        self
+    }
+
+    /// Seeds the generated bodies: the same request and seed give the same answer.
+    pub fn seed(mut self, seed: u64) -> MockServerBuilder {
+        self.config.seed = seed;
+        self
+    }
+
+    /// Also serves HTTPS on a free port, with a generated certificate for `localhost`,
+    /// `127.0.0.1` and `::1` (see [`MockServer::tls_cert_pem`]).
+    pub fn https(mut self, on: bool) -> MockServerBuilder {
+        self.config.https_port = on.then_some(0);
+        self
+    }
+
+    /// Serves HTTPS on a free port with this PEM certificate chain and key.
+    pub fn tls_files(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> MockServerBuilder {
+        self.config.https_port = Some(0);
+        self.config.tls_cert = Some(cert.into());
+        self.config.tls_key = Some(key.into());
+        self
+    }
+
+    /// Replaces every setting with `config`, its host and ports included (use port `0` for a
+    /// free one). Later builder calls adjust it.
+    pub fn config(mut self, config: Config) -> MockServerBuilder {
+        self.config = config;
+        self
+    }
+
+    /// Starts the server.
+    pub async fn try_start(self) -> io::Result<MockServer> {
+        Ok(MockServer {
+            running: bind(&self.config).await?,
+        })
+    }
+
+    /// Starts the server.
+    ///
+    /// # Panics
+    ///
+    /// If it cannot start (a port in use, unreadable certificate files, ...).
+    pub async fn start(self) -> MockServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(error) => panic!("openai-mock could not start: {error}"),
+        }
+    }
+}
