@@ -693,3 +693,79 @@ async fn streaming_n_choices_and_length_limits_match_the_answer() {
         assert_eq!(finish, "length");
     }
 }
+
+#[tokio::test]
+async fn requests_the_real_api_refuses_get_a_400() {
+    let mock = Mock::start().await;
+    let mut no_json = user("List three owls");
+    no_json["response_format"] = json!({"type": "json_object"});
+    let (status, error) = mock.post(PATH, &no_json).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error["error"]["message"],
+        "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+    );
+    assert_eq!(error["error"]["param"], "messages");
+
+    let mut forced_without_tools = user("hi");
+    forced_without_tools["tool_choice"] = json!("required");
+    let (status, error) = mock.post(PATH, &forced_without_tools).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["error"]["param"], "tool_choice");
+    assert_eq!(error["error"]["code"], "invalid_value");
+
+    let unknown = json!({"model": "gpt-4o", "tools": [weather_tool()],
+        "tool_choice": {"type": "function", "function": {"name": "get_time"}},
+        "messages": [{"role": "user", "content": "hi"}]});
+    let (status, error) = mock.post(PATH, &unknown).await;
+    assert_eq!(status, 400);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("'get_time'"),
+        "{error}"
+    );
+    // The server keeps answering.
+    mock.ok(OP, PATH, &user("still there?")).await;
+}
+
+#[tokio::test]
+async fn custom_tools_get_free_text_input_matching_their_grammar() {
+    let mock = Mock::start().await;
+    let body = json!({"model": "gpt-5", "tool_choice": "required", "tools": [{"type": "custom",
+        "custom": {"name": "ticket_code", "description": "Make a ticket code",
+            "format": {"type": "grammar", "grammar": {"syntax": "regex", "definition": "^[A-Z]{3}-[0-9]{4}$"}}}}],
+        "messages": [{"role": "user", "content": "Open a ticket"}]});
+    let answer = mock.ok(OP, PATH, &body).await;
+    let call = &answer["choices"][0]["message"]["tool_calls"][0];
+    assert_eq!(call["type"], "custom");
+    assert_eq!(call["custom"]["name"], "ticket_code");
+    assert_valid_against(
+        &json!({"type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$"}),
+        &call["custom"]["input"],
+    );
+}
+
+#[tokio::test]
+async fn audio_output_carries_the_transcript_and_a_wav() {
+    use base64::Engine;
+    let mock = Mock::start().await;
+    let body = json!({"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"],
+        "audio": {"voice": "alloy", "format": "wav"},
+        "messages": [{"role": "user", "content": "Open a jazz radio show"}]});
+    let answer = mock.ok(OP, PATH, &body).await;
+    let message = &answer["choices"][0]["message"];
+    assert!(message["content"].is_null());
+    let transcript = message["audio"]["transcript"].as_str().expect("transcript");
+    assert!(transcript.contains("jazz radio"), "{transcript}");
+    assert_eq!(
+        answer["usage"]["completion_tokens"],
+        Encoding::O200k.count(transcript)
+    );
+    let wav = base64::engine::general_purpose::STANDARD
+        .decode(message["audio"]["data"].as_str().expect("data"))
+        .expect("base64");
+    assert_eq!(&wav[..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+}

@@ -439,3 +439,27 @@ async fn streaming_an_incomplete_response_ends_with_response_incomplete() {
         "max_output_tokens"
     );
 }
+
+#[tokio::test]
+async fn requests_the_real_api_refuses_get_a_400() {
+    let mock = Mock::start().await;
+    let no_json = json!({"model": "gpt-4o", "input": "List three owls",
+        "text": {"format": {"type": "json_object"}}});
+    let (status, error) = mock.post(PATH, &no_json).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("'json'"));
+    let with_json = json!({"model": "gpt-4o", "input": "List three owls as JSON",
+        "text": {"format": {"type": "json_object"}}});
+    let answer = mock.ok(OP, PATH, &with_json).await;
+    let value: Value = serde_json::from_str(&output_text(&answer)).expect("JSON text");
+    assert!(value.is_object());
+
+    let unknown = json!({"model": "gpt-4o", "input": "hi", "tools": [flight_tool()],
+        "tool_choice": {"type": "function", "name": "book_hotel"}});
+    let (status, error) = mock.post(PATH, &unknown).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["error"]["param"], "tool_choice");
+}

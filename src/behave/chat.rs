@@ -21,6 +21,7 @@ use super::structured::Instances;
 use super::text::{self, Context, ToolResult};
 use super::tokens::Encoding;
 use super::tools::{self, Call, Choice, Tool};
+use crate::error::ApiError;
 use crate::generate::{fnv1a, Generator, Rng};
 use crate::validate::ValidRequest;
 use base64::Engine;
@@ -73,6 +74,83 @@ pub fn reasoning_tokens(model: &str, effort: Option<&str>, rng: &mut Rng) -> usi
         _ => 192,
     };
     base + 64 * rng.below(3) as usize
+}
+
+/// Refuses what the real endpoint refuses although the schema allows it:
+/// `json_object` output without the word "json" in the messages, and a `tool_choice` that
+/// forces a tool when there are no tools or names one the request does not offer.
+pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
+    let body = &request.body;
+    if body
+        .pointer("/response_format/type")
+        .and_then(Value::as_str)
+        == Some("json_object")
+    {
+        let mentions_json = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|m| {
+                text::content_text(m.get("content"))
+                    .to_lowercase()
+                    .contains("json")
+            });
+        if !mentions_json {
+            return Err(ApiError::invalid_request(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' \
+                 of type 'json_object'.",
+            )
+            .with_param("messages"));
+        }
+    }
+    let tools = list(body.get("tools"), Tool::from_chat);
+    check_tool_choice(
+        &Choice::from_chat(body.get("tool_choice")),
+        &tools,
+        "tools",
+        "tool_choice",
+    )?;
+    if body.get("functions").is_some() {
+        let functions = list(body.get("functions"), Tool::from_legacy_function);
+        check_tool_choice(
+            &Choice::from_legacy(body.get("function_call")),
+            &functions,
+            "functions",
+            "function_call",
+        )?;
+    }
+    Ok(())
+}
+
+/// A forcing `choice` needs tools, and a named one must be among them.
+pub fn check_tool_choice(
+    choice: &Choice,
+    tools: &[Tool],
+    tools_param: &str,
+    choice_param: &str,
+) -> Result<(), ApiError> {
+    let forcing = matches!(choice, Choice::Required | Choice::Named(_))
+        || matches!(choice, Choice::Allowed { required: true, .. });
+    if forcing && tools.is_empty() {
+        return Err(ApiError::invalid_request(format!(
+            "Invalid value for '{choice_param}': '{choice_param}' is only allowed when \
+             '{tools_param}' are specified."
+        ))
+        .with_param(choice_param)
+        .with_code("invalid_value"));
+    }
+    if let Choice::Named(name) = choice {
+        if !tools.iter().any(|tool| &tool.name == name) {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid value for '{choice_param}': no tool named '{name}' is in \
+                 '{tools_param}'."
+            ))
+            .with_param(choice_param)
+            .with_code("invalid_value"));
+        }
+    }
+    Ok(())
 }
 
 /// What one choice says.

@@ -6,11 +6,18 @@
 //! valid against its schema; the sweep tests check that for every operation.
 
 pub mod audio;
+pub mod chat;
+pub mod completions;
 pub mod embeddings;
 pub mod images;
+pub mod logprobs;
 pub mod models;
 pub mod moderations;
+pub mod responses;
+pub mod structured;
+pub mod text;
 pub mod tokens;
+pub mod tools;
 
 use crate::catalog::{Catalog, Operation};
 use crate::error::ApiError;
@@ -24,12 +31,16 @@ pub fn shape<'a>(
     op: &Operation,
     request: &ValidRequest,
     answer: &mut Value,
-    _generator: &mut Generator<'a>,
+    generator: &mut Generator<'a>,
 ) {
     if !request.files.is_empty() {
         describe_upload(op, request, answer);
     }
     match op.id.as_str() {
+        "createChatCompletion" => chat::shape(request, answer, generator),
+        "createResponse" => responses::shape(request, answer, generator),
+        "Getinputtokencounts" => responses::shape_input_tokens(request, answer),
+        "createCompletion" => completions::shape(request, answer, generator),
         "createEmbedding" => embeddings::shape(request, answer),
         "createModeration" => moderations::shape(request, answer),
         "createImage" | "createImageEdit" | "createImageVariation" => {
@@ -49,6 +60,8 @@ pub fn shape<'a>(
 /// `dimensions` for ada-002, an unsupported image size, ...), before any answer is built.
 pub fn check(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> Result<(), ApiError> {
     match op.id.as_str() {
+        "createChatCompletion" => chat::check(request),
+        "createResponse" => responses::check(request),
         "createEmbedding" => embeddings::check(request),
         "createModeration" => moderations::check(request),
         "createImage" | "createImageEdit" | "createImageVariation" => {
@@ -60,6 +73,19 @@ pub fn check(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> Resul
         "retrieveModel" | "deleteModel" => models::check(catalog, &op.id, request),
         _ => Ok(()),
     }
+}
+
+/// For the text-generating endpoints, the request fields that decide what the answer says
+/// (canonical JSON); the pipeline seeds generation with it instead of the raw body, so a
+/// streamed answer equals the non-streamed one and `stop` / `max_tokens` only cut it.
+pub fn content_key(op: &Operation, request: &ValidRequest) -> Option<String> {
+    let fields = match op.id.as_str() {
+        "createChatCompletion" => chat::CONTENT_FIELDS,
+        "createResponse" | "Getinputtokencounts" => responses::CONTENT_FIELDS,
+        "createCompletion" => completions::CONTENT_FIELDS,
+        _ => return None,
+    };
+    Some(text::content_key(&request.body, fields))
 }
 
 /// A body that is not JSON: what an endpoint sends instead of its JSON answer when the

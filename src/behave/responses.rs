@@ -19,6 +19,7 @@ use super::logprobs;
 use super::text::{self, Context, ToolResult};
 use super::tokens::Encoding;
 use super::tools::{self, Choice, Tool};
+use crate::error::ApiError;
 use crate::generate::{Generator, Rng};
 use crate::validate::ValidRequest;
 use base64::Engine;
@@ -39,6 +40,46 @@ pub const CONTENT_FIELDS: &[&str] = &[
 
 /// The model used when a request names none (`/responses/input_tokens` may omit it).
 const DEFAULT_MODEL: &str = "gpt-4o";
+
+/// Refuses what the real endpoint refuses although the schema allows it: `json_object`
+/// text without the word "json" in the input or instructions, and a `tool_choice` that
+/// forces a function when there are none or names one the request does not offer.
+pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
+    let body = &request.body;
+    if body.pointer("/text/format/type").and_then(Value::as_str) == Some("json_object") {
+        let context = context_of(body);
+        let input = match body.get("input") {
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        if !format!("{}{input}", context.system)
+            .to_lowercase()
+            .contains("json")
+        {
+            return Err(ApiError::invalid_request(
+                "Response input messages must contain the word 'json' in some form to use \
+                 'text.format' of type 'json_object'.",
+            )
+            .with_param("input"));
+        }
+    }
+    let tools: Vec<Tool> = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .map(|tools| tools.iter().filter_map(Tool::from_responses).collect())
+        .unwrap_or_default();
+    let choice = Choice::from_responses(body.get("tool_choice"));
+    // Hosted tools (web search, ...) can satisfy `required`; only a named function needs one.
+    let hosted = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|all| all.len() > tools.len());
+    if !(hosted && choice == Choice::Required) {
+        chat::check_tool_choice(&choice, &tools, "tools", "tool_choice")?;
+    }
+    Ok(())
+}
 
 /// Shapes the generated response object into the answer for `request`.
 pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {

@@ -18,9 +18,22 @@
 use super::text::{capitalise, Context};
 use crate::generate::{rfc3339, Rng};
 use serde_json::{Map, Number, Value};
+use std::collections::HashSet;
 
 /// Depth after which only what the schema requires is generated.
 pub const MAX_DEPTH: usize = 8;
+
+/// Depth at which generation gives up (`null`), whatever the schema says: self-referencing
+/// `allOf`s and `$ref` chains end here.
+const GIVE_UP_DEPTH: usize = MAX_DEPTH * 4;
+
+/// The most items, properties or characters one generated value gets.
+pub const MAX_SIZE: usize = 10_000;
+
+/// The total size (values plus string characters) of one instance. Past it, arrays and
+/// objects stop growing and further values are `null`, so an absurd `minItems` or
+/// `minLength` cannot exhaust the server (the instance is then invalid, not endless).
+pub const OUTPUT_BUDGET: usize = 200_000;
 
 /// Field names (or `_name` endings) that hold a place; they take names from the message.
 pub const PLACE_FIELDS: &[&str] = &[
@@ -56,6 +69,7 @@ pub struct Instances<'a> {
     now: i64,
     numbers: Vec<f64>,
     names: Vec<String>,
+    remaining: usize,
     /// The random source for choices the context does not decide.
     pub rng: Rng,
 }
@@ -76,6 +90,7 @@ impl<'a> Instances<'a> {
             now,
             numbers: context.numbers(),
             names: context.proper_nouns(),
+            remaining: OUTPUT_BUDGET,
             rng,
         }
     }
@@ -113,6 +128,10 @@ impl<'a> Instances<'a> {
     }
 
     fn value(&mut self, schema: &Value, field: &str, depth: usize) -> Value {
+        if depth > GIVE_UP_DEPTH || self.remaining == 0 {
+            return Value::Null;
+        }
+        self.remaining -= 1;
         let schema = match schema {
             Value::Bool(true) => return Value::String(self.text_for(field, &Map::new())),
             Value::Bool(false) | Value::Null => return Value::Null,
@@ -284,9 +303,9 @@ impl<'a> Instances<'a> {
         let min = schema
             .get("minProperties")
             .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
+            .map_or(0, |m| (m as usize).min(MAX_SIZE));
         let mut counter = 1;
-        while out.len() < min && extra != Some(&Value::Bool(false)) {
+        while out.len() < min && extra != Some(&Value::Bool(false)) && self.remaining > 0 {
             let key = format!("item_{counter}");
             counter += 1;
             let value = match extra_schema {
@@ -299,7 +318,10 @@ impl<'a> Instances<'a> {
     }
 
     fn array(&mut self, schema: &Map<String, Value>, field: &str, depth: usize) -> Value {
-        let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let min = schema
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .map_or(0, |m| (m as usize).min(MAX_SIZE));
         let max = schema
             .get("maxItems")
             .and_then(Value::as_u64)
@@ -316,9 +338,12 @@ impl<'a> Instances<'a> {
         };
         let count = wanted.min(max).max(min);
         let singular = singular(field);
-        let unique = schema.get("uniqueItems").and_then(Value::as_bool) == Some(true);
-        let mut out: Vec<Value> = Vec::with_capacity(count);
+        let mut out: Vec<Value> = Vec::with_capacity(count.min(1_024));
+        let mut seen = std::collections::HashSet::new();
         for i in 0..count {
+            if self.remaining == 0 {
+                break;
+            }
             let item_schema = match prefix.get(i) {
                 Some(schema) => schema,
                 None => match items {
@@ -328,8 +353,10 @@ impl<'a> Instances<'a> {
                 },
             };
             let mut value = self.value_static_safe(item_schema, &singular, depth + 1);
-            if unique || out.contains(&value) {
-                value = self.distinct(value, &out, i);
+            // Repeats read badly even where the schema allows them.
+            if !seen.insert(value.to_string()) {
+                value = self.distinct(value, &seen, i);
+                seen.insert(value.to_string());
             }
             out.push(value);
         }
@@ -345,15 +372,12 @@ impl<'a> Instances<'a> {
 
     /// Makes a repeated array item different from the ones before it, when its type
     /// allows (strings get a number, numbers grow); other values are kept.
-    fn distinct(&mut self, value: Value, before: &[Value], index: usize) -> Value {
-        if !before.contains(&value) {
-            return value;
-        }
+    fn distinct(&mut self, value: Value, before: &HashSet<String>, index: usize) -> Value {
         match &value {
             Value::String(text) => {
                 for n in (index + 1)..(index + 50) {
                     let candidate = Value::String(format!("{text} {n}"));
-                    if !before.contains(&candidate) {
+                    if !before.contains(&candidate.to_string()) {
                         return candidate;
                     }
                 }
@@ -368,7 +392,7 @@ impl<'a> Instances<'a> {
                         Some(Value::from(base as i64 + n))
                     };
                     if let Some(candidate) = candidate {
-                        if !before.contains(&candidate) {
+                        if !before.contains(&candidate.to_string()) {
                             return candidate;
                         }
                     }
@@ -453,12 +477,17 @@ impl<'a> Instances<'a> {
             "duration" => "PT1H".into(),
             _ => self.text_for(field, schema),
         };
-        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let min = schema
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .map_or(0, |m| (m as usize).min(MAX_SIZE).min(self.remaining));
         let max = schema
             .get("maxLength")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |m| m as usize);
-        fit_length(text, min, max)
+        let text = fit_length(text, min, max);
+        self.remaining = self.remaining.saturating_sub(text.len());
+        text
     }
 
     fn topic(&self) -> String {
@@ -865,6 +894,20 @@ mod tests {
             let value = instance(schema, "Plan a trip to Rome for 4 people");
             assert_valid(schema, &value);
         }
+    }
+
+    #[test]
+    fn self_referencing_and_huge_schemas_end() {
+        let looping = json!({"allOf": [{"$ref": "#"}], "type": "object"});
+        let _ = instance(&looping, "anything");
+        let huge = json!({"type": "array", "minItems": 1_000_000_000u64,
+            "items": {"type": "string", "minLength": 1_000_000_000u64}});
+        let value = instance(&huge, "anything");
+        assert!(value.to_string().len() < 2 * OUTPUT_BUDGET);
+        let nested = json!({"type": "array", "minItems": 5000, "items": {"type": "array",
+            "minItems": 5000, "items": {"type": "integer"}}});
+        let value = instance(&nested, "anything");
+        assert!(value.to_string().len() < 10 * OUTPUT_BUDGET);
     }
 
     #[test]

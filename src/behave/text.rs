@@ -486,7 +486,7 @@ impl Context {
 
     /// A persona from a "You are ..." system prompt, unless it is a generic assistant.
     pub fn persona(&self) -> Option<String> {
-        let lower = self.system.to_lowercase();
+        let lower = self.system.to_ascii_lowercase();
         let start = lower.find("you are ")? + "you are ".len();
         let rest = &self.system[start..];
         let end = rest
@@ -534,7 +534,8 @@ impl Context {
     /// ```
     pub fn requested_words(&self) -> Option<String> {
         let text = self.last_user.trim();
-        let lower = text.to_lowercase();
+        // ASCII lower-casing keeps byte offsets, so they can slice `text`.
+        let lower = text.to_ascii_lowercase();
         for cue in [
             "reply with ",
             "respond with ",

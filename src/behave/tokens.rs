@@ -52,6 +52,25 @@ impl Encoding {
         self.bpe().encode_ordinary(text)
     }
 
+    /// The text of `tokens`; ids the table does not know are skipped and invalid UTF-8 is
+    /// replaced.
+    ///
+    /// ```
+    /// use openai_mock::behave::tokens::Encoding;
+    /// let tokens = Encoding::Cl100k.encode("Say this is a test");
+    /// assert_eq!(Encoding::Cl100k.decode(&tokens), "Say this is a test");
+    /// ```
+    pub fn decode(self, tokens: &[u32]) -> String {
+        let bpe = self.bpe();
+        let mut bytes = Vec::with_capacity(tokens.len() * 4);
+        for token in tokens {
+            if let Ok(piece) = bpe.decode_bytes(&[*token]) {
+                bytes.extend_from_slice(&piece);
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     /// The number of tokens in `text`.
     pub fn count(self, text: &str) -> usize {
         self.encode(text).len()

@@ -178,11 +178,14 @@ impl Pipeline {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        // Text-generating endpoints are seeded by the fields that decide their content, so
+        // `stream`, `stop` or `max_tokens` change how the answer is delivered, not what it is.
+        let content_key = behave::content_key(op, request);
         let seed = fnv1a(&[
             &self.settings.seed.to_le_bytes(),
             op.id.as_bytes(),
             request_key(request).as_bytes(),
-            raw_body,
+            content_key.as_deref().map_or(raw_body, str::as_bytes),
         ]);
         let mut generator = Generator::new(
             &self.catalog.schemas,

@@ -1,9 +1,15 @@
 //! Server-sent event sequences, built from the same answer as the non-streamed response.
 //!
 //! - Chat and legacy completions stream `chat.completion.chunk` / `text_completion` chunks
-//!   and end with `data: [DONE]`; joining the deltas gives the non-streamed answer.
+//!   and end with `data: [DONE]`; joining the deltas gives the non-streamed answer. Text
+//!   arrives in deltas of [`TOKENS_PER_DELTA`] tokens (with their logprobs when the answer
+//!   has them), tool calls as `id` + `name` then argument fragments, then a chunk with
+//!   `finish_reason`, and a usage chunk with empty `choices` when
+//!   `stream_options.include_usage` is set.
 //! - `/responses` streams the typed event sequence (`response.created` ...
-//!   `response.completed`) with increasing `sequence_number`s.
+//!   `response.completed`, or `response.incomplete`) with `sequence_number`s counting up
+//!   from 0, including reasoning-summary, function-call-argument and custom-tool-input
+//!   events for those output items.
 //! - Other streaming operations (speech, transcription, image generation and edits) send
 //!   one instance of each event variant the spec lists, in spec order (deltas, then done).
 
@@ -638,6 +644,16 @@ mod tests {
         let parts = pieces(text);
         assert!(parts.len() > 1);
         assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn token_deltas_rejoin_and_hold_a_few_tokens_each() {
+        let text = "Streaming sends a few tokens at a time, like the real API.";
+        let deltas = token_deltas("gpt-4o", text);
+        assert_eq!(deltas.concat(), text);
+        assert!(deltas
+            .iter()
+            .all(|d| (1..=TOKENS_PER_DELTA).contains(&Encoding::O200k.count(d))));
     }
 
     #[test]
