@@ -129,6 +129,79 @@ pub struct Config {
     /// Log format. Logs go to stderr.
     #[arg(long, env = "OPENAI_MOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    // Scenario control (src/scenario/): the `rules` of the --config file are read there.
+    /// Share of API requests (0 to 1) that get an injected failure from --error-mix.
+    #[arg(long, env = "OPENAI_MOCK_ERROR_RATE", value_name = "RATE", default_value_t = 0.0,
+          value_parser = crate::scenario::faults::parse_rate)]
+    pub error_rate: f64,
+
+    /// Failures --error-rate injects, as PRESET=WEIGHT (repeatable). Default: rate_limit_exceeded,
+    /// server_error, overloaded and connection_reset, equally.
+    #[arg(long, env = "OPENAI_MOCK_ERROR_MIX", value_name = "PRESET=WEIGHT", value_delimiter = ',',
+          value_parser = parse_error_mix_item)]
+    pub error_mix: Vec<String>,
+
+    /// A rate limit, e.g. "key=sk-test model=gpt-4o rpm=3 tpm=10000" (repeatable; key and model
+    /// optional). Several in the environment variable are separated by `;`.
+    #[arg(long = "rate-limit", env = "OPENAI_MOCK_RATE_LIMITS", value_name = "LIMIT",
+          value_delimiter = ';', value_parser = parse_rate_limit)]
+    pub rate_limits: Vec<crate::scenario::RateLimit>,
+
+    /// Milliseconds to wait before every answer.
+    #[arg(
+        long,
+        env = "OPENAI_MOCK_LATENCY_MS",
+        value_name = "MS",
+        default_value_t = 0
+    )]
+    pub latency_ms: u64,
+
+    /// Up to this many more milliseconds, drawn uniformly (seeded by --seed).
+    #[arg(
+        long,
+        env = "OPENAI_MOCK_JITTER_MS",
+        value_name = "MS",
+        default_value_t = 0
+    )]
+    pub jitter_ms: u64,
+
+    /// Streams: milliseconds before the first event (time to first token).
+    #[arg(
+        long,
+        env = "OPENAI_MOCK_TTFT_MS",
+        value_name = "MS",
+        default_value_t = 0
+    )]
+    pub ttft_ms: u64,
+
+    /// Streams: milliseconds between events.
+    #[arg(
+        long,
+        env = "OPENAI_MOCK_CHUNK_INTERVAL_MS",
+        value_name = "MS",
+        default_value_t = 0
+    )]
+    pub chunk_interval_ms: u64,
+
+    /// Streams: tokens per text delta (default: the endpoint's own grouping).
+    #[arg(long, env = "OPENAI_MOCK_CHUNK_TOKENS", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunk_tokens: Option<u64>,
+
+    /// Ignore x-mock-* control headers (pass them through unread).
+    #[arg(long, env = "OPENAI_MOCK_NO_CONTROL_HEADERS", value_name = "BOOL", default_value_t = false,
+          num_args = 0..=1, default_missing_value = "true",
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub no_control_headers: bool,
+}
+
+fn parse_error_mix_item(item: &str) -> Result<String, String> {
+    crate::scenario::faults::parse_mix_item(item).map(|_| item.trim().to_string())
+}
+
+fn parse_rate_limit(text: &str) -> Result<crate::scenario::RateLimit, String> {
+    text.parse()
 }
 
 /// How much is logged. (Plain comments on the variants: doc comments would turn `--help`

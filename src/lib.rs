@@ -39,6 +39,7 @@
 //! | generate a schema-valid body | [`generate`] |
 //! | behave like the endpoint | [`behave`] |
 //! | stream server-sent events | [`stream`] |
+//! | rules, faults, rate limits, latency | [`scenario`] |
 //! | the error envelope | [`error`] |
 
 pub mod behave;
@@ -46,6 +47,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod scenario;
 pub mod server;
 pub mod stream;
 pub mod validate;

@@ -35,7 +35,7 @@ fn config_file(name: &str, text: &str) -> PathBuf {
 async fn a_config_file_alone_can_configure_the_server() {
     let file = config_file(
         "server.yaml",
-        "port: 0\nhttps_port: 0\napi_keys:\n  - sk-from-file\nrules:\n  - reserved: true\n",
+        "port: 0\nhttps_port: 0\napi_keys:\n  - sk-from-file\nrules:\n  - {match: {model: never-sent}, reply: {text: unused}}\n",
     );
     let server = Spawned::start(&["--config", file.to_str().unwrap()], 3);
     let client = server.tls_client().build().unwrap();

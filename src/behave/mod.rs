@@ -14,6 +14,7 @@ pub mod logprobs;
 pub mod models;
 pub mod moderations;
 pub mod responses;
+pub mod scripted;
 pub mod structured;
 pub mod text;
 pub mod tokens;
@@ -53,6 +54,9 @@ pub fn shape<'a>(
             models::shape(catalog, &op.id, request, answer)
         }
         _ => {}
+    }
+    if let Some(script) = &request.scripted {
+        scripted::use_call_ids(&op.id, script, answer);
     }
 }
 

@@ -34,6 +34,7 @@ pub use tls::{Tls, GENERATED_CERT_NAMES};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::scenario;
 use listeners::Connections;
 use poem::http::StatusCode;
 use poem::middleware::CatchPanic;
@@ -126,8 +127,9 @@ impl Drop for Running {
     }
 }
 
-/// The pipeline settings a [`Config`] describes, for a server reachable as `info` says.
-pub fn settings(config: &Config, info: ServerInfo) -> Settings {
+/// The pipeline settings a [`Config`] describes, for a server reachable as `info` says and
+/// steered by `scenarios`.
+pub fn settings(config: &Config, info: ServerInfo, scenarios: Arc<scenario::Engine>) -> Settings {
     Settings {
         keys: Keys {
             api_keys: config.api_keys.clone(),
@@ -138,6 +140,7 @@ pub fn settings(config: &Config, info: ServerInfo) -> Settings {
         float_embeddings: config.float_embeddings,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         info: Arc::new(info),
+        scenarios,
     }
 }
 
@@ -181,7 +184,11 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         tls_cert: https.as_ref().map(|(_, tls)| tls.cert_path.clone()),
     };
 
-    let app = Pipeline::new(catalog, settings(config, info))
+    let scenarios = scenario::Engine::new(catalog.clone(), scenario::Settings::from_config(config))
+        .map(Arc::new)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid rules: {e}")))?;
+    scenarios.watch();
+    let app = Pipeline::new(catalog, settings(config, info, scenarios))
         .with_if(config.cors, Cors::new(config.cors_origins.clone()))
         .with(CatchPanic::new().with_handler(panic_response))
         .map_to_response()

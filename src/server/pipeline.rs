@@ -10,6 +10,7 @@ use crate::behave;
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::error::ApiError;
 use crate::generate::{self, fnv1a, media, Generator, Rng};
+use crate::scenario::{self, latency, Failure, Plan};
 use crate::stream;
 use crate::validate::{self, ValidRequest};
 use bytes::Bytes;
@@ -35,6 +36,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Where the server listens, for `GET /`.
     pub info: Arc<super::ServerInfo>,
+    /// Rules, control headers, faults, rate limits and latency (see [`crate::scenario`]).
+    pub scenarios: Arc<scenario::Engine>,
     /// Answer base64 embedding requests with float arrays (`--float-embeddings`).
     pub float_embeddings: bool,
 }
@@ -50,6 +53,8 @@ pub struct Pipeline {
 struct Outcome {
     operation: Option<String>,
     validation: &'static str,
+    /// What the scenario engine did, once the request got that far.
+    scenario: Option<scenario::Trace>,
 }
 
 impl Pipeline {
@@ -146,11 +151,27 @@ impl Pipeline {
         behave::check(&self.catalog, op, &request)
             .inspect_err(|_| outcome.validation = "refused")?;
         outcome.validation = "valid";
-        Ok(self.respond(op, &request, &body))
+        let api_key = authorization_key(&req);
+        let plan = (self.settings.scenarios).plan(op, &request, req.headers(), api_key.as_deref());
+        request.scripted = plan.scripted();
+        outcome.scenario = Some(plan.trace.clone());
+        if !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        let mut response = match &plan.outcome {
+            scenario::Outcome::Fail(failure) => failure_response(failure),
+            _ => self.respond(op, &request, &body, &plan),
+        };
+        add_headers(&mut response, &plan.headers);
+        Ok(response)
     }
 
     /// `/health` and the server-info root, outside the API surface.
     fn builtin(&self, method: &Method, path: &str) -> Option<Response> {
+        if let Some((status, body)) = self.settings.scenarios.admin(method.as_str(), path) {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            return Some(json_response(status, &body));
+        }
         if method != Method::GET {
             return None;
         }
@@ -174,7 +195,13 @@ impl Pipeline {
         Some(json_response(StatusCode::OK, &body))
     }
 
-    fn respond(&self, op: &Operation, request: &ValidRequest, raw_body: &Bytes) -> Response {
+    fn respond(
+        &self,
+        op: &Operation,
+        request: &ValidRequest,
+        raw_body: &Bytes,
+        plan: &Plan,
+    ) -> Response {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -182,7 +209,7 @@ impl Pipeline {
         // `stream`, `stop` or `max_tokens` change how the answer is delivered, not what it is.
         let content_key = behave::content_key(op, request);
         let seed = fnv1a(&[
-            &self.settings.seed.to_le_bytes(),
+            &plan.seed.unwrap_or(self.settings.seed).to_le_bytes(),
             op.id.as_bytes(),
             request_key(request).as_bytes(),
             content_key.as_deref().map_or(raw_body, str::as_bytes),
@@ -193,7 +220,7 @@ impl Pipeline {
             Rng::new(seed),
             now,
         );
-        let status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
+        let mut status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
         let mut answer = match op.response.content_type.as_deref() {
             Some("application/json") | None => {
                 generate::json_response(&self.catalog, op, request, &mut generator)
@@ -202,19 +229,41 @@ impl Pipeline {
         };
         if let Some(answer) = answer.as_mut() {
             behave::shape(&self.catalog, op, request, answer, &mut generator);
+            self.settings.scenarios.remember_answer(plan, answer);
             if self.settings.float_embeddings && op.id == "createEmbedding" {
                 behave::embeddings::as_floats(answer);
             }
         }
+        // A rule's whole body replaces the answer (and is streamed when asked to be).
+        if let scenario::Outcome::Body {
+            status: given,
+            body,
+        } = &plan.outcome
+        {
+            status = StatusCode::from_u16(*given).unwrap_or(StatusCode::OK);
+            if !stream::is_requested(op, request) {
+                return json_response(status, body);
+            }
+            answer = Some(body.clone());
+        }
         if stream::is_requested(op, request) {
-            let events =
+            let mut events =
                 stream::events(&self.catalog, op, request, answer.as_ref(), &mut generator);
-            let text: String = events.iter().map(stream::Event::encode).collect();
+            if let Some(tokens) = plan.stream.chunk_tokens {
+                let model = request.body.get("model").and_then(Value::as_str);
+                let encoding = behave::tokens::Encoding::for_model(model.unwrap_or(""));
+                events = latency::rechunk(events, tokens, encoding);
+            }
+            let body = if plan.stream.is_immediate() {
+                Body::from_string(events.iter().map(stream::Event::encode).collect())
+            } else {
+                Body::from_bytes_stream(latency::paced_events(&op.id, &events, plan.stream))
+            };
             return Response::builder()
                 .status(StatusCode::OK)
                 .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .header(header::CACHE_CONTROL, "no-cache")
-                .body(Body::from_string(text));
+                .body(body);
         }
         match op.response.content_type.as_deref() {
             None => Response::builder().status(status).body(Body::empty()),
@@ -296,6 +345,47 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
         .body(Body::from_vec(serde_json::to_vec(body).unwrap_or_default()))
 }
 
+/// The bearer key of a request, for rate limits.
+fn authorization_key(req: &Request) -> Option<String> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, key) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| key.trim().to_string())
+}
+
+/// Adds `headers` to `response`, replacing same-named ones.
+fn add_headers(response: &mut Response, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+}
+
+/// The answer for a simulated failure: an error envelope with its headers, or a body that
+/// breaks off at once so the client sees the connection drop.
+fn failure_response(failure: &Failure) -> Response {
+    match failure {
+        Failure::Error(simulated) => {
+            let mut response = error_response(&simulated.error);
+            add_headers(&mut response, &simulated.headers);
+            response
+        }
+        Failure::ConnectionReset => {
+            Response::builder().body(Body::from_bytes_stream(latency::reset_body()))
+        }
+    }
+}
+
 fn error_response(error: &ApiError) -> Response {
     json_response(
         StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
@@ -322,6 +412,7 @@ impl Endpoint for Pipeline {
         let mut outcome = Outcome {
             operation: None,
             validation: "",
+            scenario: None,
         };
         let timeout = self.settings.request_timeout;
         let answered = tokio::time::timeout(timeout, self.answer(req, &mut outcome)).await;
@@ -341,6 +432,22 @@ impl Endpoint for Pipeline {
         };
         let elapsed = started.elapsed();
         add_standard_headers(&mut response, elapsed.as_millis(), seed_request_id(started));
+        if outcome.validation != "builtin" {
+            let request_id = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            self.settings.scenarios.record(
+                &method,
+                &path,
+                outcome.operation.as_deref(),
+                response.status().as_u16(),
+                request_id,
+                outcome.scenario.as_ref(),
+                elapsed,
+            );
+        }
         tracing::info!(
             target: "openai_mock::request",
             %method,
@@ -362,11 +469,15 @@ fn seed_request_id(started: Instant) -> u64 {
 }
 
 /// The headers every answer carries: `x-request-id`, `openai-processing-ms`,
-/// `openai-version` and plausible `x-ratelimit-*` values.
+/// `openai-version` and `x-ratelimit-*` (plausible values, unless a configured rate limit
+/// already set real ones).
 fn add_standard_headers(response: &mut Response, elapsed_ms: u128, id_seed: u64) {
     let request_id = format!("req_{}", Rng::new(id_seed).hex(32));
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: String| {
+        if name.starts_with("x-ratelimit-") && headers.contains_key(name) {
+            return;
+        }
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
