@@ -268,7 +268,7 @@ fn sigterm_and_sigint_drain_in_flight_requests_then_exit_0() {
         assert!(
             status.success(),
             "SIG{signal}: {status:?}\n{}",
-            server.stderr()
+            server.final_stderr()
         );
         assert!(!cert.exists(), "the generated certificate was left behind");
     }
@@ -292,11 +292,8 @@ fn the_drain_is_bounded_by_the_shutdown_timeout() {
         .wait_exit(Duration::from_secs(20))
         .expect("the server gives up on the stuck request and exits");
     assert!(status.success(), "{status:?}");
-    assert!(
-        server.stderr().contains("drain deadline passed"),
-        "{}",
-        server.stderr()
-    );
+    let stderr = server.final_stderr();
+    assert!(stderr.contains("drain deadline passed"), "{stderr}");
 }
 
 #[tokio::test]

@@ -180,10 +180,8 @@ async fn cors_false_turns_cors_off() {
 fn request_log_lines(mut server: Spawned) -> Vec<Value> {
     server.signal("TERM");
     server.wait_exit(Duration::from_secs(20)).expect("exits");
-    // The stderr reader thread may still be copying the last bytes.
-    std::thread::sleep(Duration::from_millis(200));
     server
-        .stderr()
+        .final_stderr()
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|line| line["target"] == "openai_mock::request")
@@ -287,8 +285,7 @@ async fn text_logs_are_key_value_lines_and_the_level_filters_them() {
     reqwest::get(format!("{}/health", server.http()))
         .await
         .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    let text = server.stderr();
+    let text = server.stderr_containing("openai_mock::request");
     let line = text
         .lines()
         .find(|l| l.contains("openai_mock::request"))

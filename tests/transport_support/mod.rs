@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ pub struct Spawned {
     pub lines: Vec<String>,
     /// Everything it wrote to stderr so far.
     stderr: Arc<Mutex<String>>,
+    /// Set when stderr reached its end (the process exited).
+    stderr_closed: Arc<AtomicBool>,
 }
 
 impl Spawned {
@@ -48,6 +51,8 @@ impl Spawned {
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut err_pipe = child.stderr.take().expect("stderr");
         let sink = stderr.clone();
+        let stderr_closed = Arc::new(AtomicBool::new(false));
+        let closed = stderr_closed.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = err_pipe.read(&mut buf) {
@@ -58,6 +63,7 @@ impl Spawned {
                     .unwrap()
                     .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
+            closed.store(true, Ordering::SeqCst);
         });
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         let mut lines = Vec::new();
@@ -82,6 +88,7 @@ impl Spawned {
             child,
             lines,
             stderr,
+            stderr_closed,
         }
     }
 
@@ -141,6 +148,27 @@ impl Spawned {
     /// What the process wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits up to 10 s for stderr to contain `needle`; returns all of stderr either way.
+    pub fn stderr_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.stderr();
+            if text.contains(needle) || Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// All of stderr, once the process has exited and the pipe is drained (up to 10 s).
+    pub fn final_stderr(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.stderr_closed.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.stderr()
     }
 
     /// Sends a signal (`TERM`, `INT`, ...) to the process.
