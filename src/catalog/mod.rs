@@ -145,11 +145,21 @@ impl Catalog {
             op.id_param = id_param(&op.path, &paths);
         }
         let router = Router::new(&raw.operations);
+        let mut request_targets: Vec<usize> = raw
+            .operations
+            .iter()
+            .flat_map(|op| {
+                let bodies = op.body.iter().flat_map(|body| &body.content);
+                std::iter::once(op.query).chain(bodies.map(|media| media.schema))
+            })
+            .collect();
+        request_targets.sort_unstable();
+        request_targets.dedup();
         Catalog {
             info: raw.info,
             base_path: raw.base_path,
             router,
-            schemas: SchemaStore::new(raw.schemas),
+            schemas: SchemaStore::new(raw.schemas, request_targets),
             fixtures: raw.fixtures,
             operations: raw.operations,
         }

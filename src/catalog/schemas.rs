@@ -4,10 +4,17 @@
 //! the operations point at) registered once in a `jsonschema` registry under [`ROOT_URI`].
 //! A validator for target `N` is built from `{"$ref": "<ROOT_URI>#/x-targets/N"}` the first
 //! time it is needed and cached for the life of the process, so request handling never
-//! compiles a schema twice. [`SchemaStore::warm_up`] compiles them all ahead of time.
+//! compiles a schema twice. [`SchemaStore::warm_up`] compiles the ones requests are checked
+//! against ahead of time.
+//!
+//! Memory is the constraint here: the root document takes about 5 MB as a `Value`, and a
+//! compiled validator up to 1.5 MB (a response schema such as `Response` pulls in every
+//! output item type). So the registry borrows the root rather than holding a second copy,
+//! and the response-schema validators, which only tests use, are never compiled by the
+//! server.
 
 use jsonschema::{Draft, Registry, Validator};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -16,47 +23,62 @@ pub const ROOT_URI: &str = "urn:openai-mock:schemas";
 
 /// The normalised schema document and its lazily compiled validators.
 pub struct SchemaStore {
-    root: Value,
+    root: &'static Value,
+    components: &'static Map<String, Value>,
     registry: Registry<'static>,
     targets: Vec<OnceLock<Option<Arc<Validator>>>>,
+    request_targets: Vec<usize>,
     by_pointer: Mutex<HashMap<String, Option<Arc<Validator>>>>,
 }
 
 impl SchemaStore {
-    pub(crate) fn new(root: Value) -> SchemaStore {
+    /// The store over `root`, whose targets `request_targets` (query and body schemas) are
+    /// the ones [`SchemaStore::warm_up`] compiles. The root lives as long as the process,
+    /// like the embedded catalog it comes from, so the registry can borrow it.
+    pub(crate) fn new(root: Value, request_targets: Vec<usize>) -> SchemaStore {
+        let root: &'static Value = Box::leak(Box::new(root));
+        static NO_COMPONENTS: OnceLock<Map<String, Value>> = OnceLock::new();
+        let components = root
+            .get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| NO_COMPONENTS.get_or_init(Map::new));
         let count = root
             .get("x-targets")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         let registry = Registry::new()
             .draft(Draft::Draft202012)
-            .add(ROOT_URI, root.clone())
+            .add(ROOT_URI, root)
             .and_then(|builder| builder.prepare())
             .unwrap_or_else(|e| panic!("embedded schema document is invalid: {e}"));
         SchemaStore {
             root,
+            components,
             registry,
             targets: (0..count).map(|_| OnceLock::new()).collect(),
+            request_targets,
             by_pointer: Mutex::new(HashMap::new()),
         }
     }
 
     /// The root document (`components.schemas` and `x-targets`).
     pub fn root(&self) -> &Value {
-        &self.root
+        self.root
     }
 
     /// The schema of target `index`.
     pub fn target(&self, index: usize) -> &Value {
         static EMPTY: Value = Value::Null;
         self.root
-            .pointer(&format!("/x-targets/{index}"))
+            .get("x-targets")
+            .and_then(|targets| targets.get(index))
             .unwrap_or(&EMPTY)
     }
 
     /// A component schema by name.
     pub fn component(&self, name: &str) -> Option<&Value> {
-        self.root.get("components")?.get("schemas")?.get(name)
+        self.components.get(name)
     }
 
     /// Follows `$ref`s until reaching a schema that is not a bare reference. Returns the
@@ -68,10 +90,18 @@ impl SchemaStore {
             let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
                 break;
             };
-            let pointer = reference
-                .trim_start_matches(ROOT_URI)
-                .trim_start_matches('#');
-            match self.root.pointer(pointer) {
+            let pointer = reference.strip_prefix(ROOT_URI).unwrap_or(reference);
+            let pointer = pointer.strip_prefix('#').unwrap_or(pointer);
+            // Every reference the catalog holds names a component; look it up directly
+            // rather than walking (and unescaping) a JSON pointer on the request path.
+            let component = pointer
+                .strip_prefix("/components/schemas/")
+                .filter(|n| !n.contains(['/', '~']));
+            let target = match component {
+                Some(n) => self.components.get(n),
+                None => self.root.pointer(pointer),
+            };
+            match target {
                 Some(target) => {
                     name = pointer.strip_prefix("/components/schemas/");
                     current = target;
@@ -100,9 +130,10 @@ impl SchemaStore {
             .clone()
     }
 
-    /// Compiles every target validator now, so the first requests do not pay for it.
+    /// Compiles the validators of every query and request body now, so the first requests
+    /// do not pay for them. Response-schema validators still compile on first use.
     pub fn warm_up(&self) {
-        for index in 0..self.targets.len() {
+        for &index in &self.request_targets {
             let _ = self.validator(index);
         }
     }

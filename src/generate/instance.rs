@@ -61,7 +61,7 @@ impl<'a> Generator<'a> {
 
     fn value(&mut self, schema: &'a Value, field: &str, depth: usize, minimal: bool) -> Value {
         let minimal = minimal || depth > MAX_DEPTH;
-        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(reference) = keyword(schema, "$ref").and_then(Value::as_str) {
             let name = reference.rsplit('/').next().unwrap_or_default();
             if let Some(fixture) = self.fixtures.get(name) {
                 return self.fixture_instance(fixture);
@@ -74,15 +74,15 @@ impl<'a> Generator<'a> {
             self.stack.pop();
             return value;
         }
-        if let Some(constant) = schema.get("const") {
+        if let Some(constant) = keyword(schema, "const") {
             return constant.clone();
         }
-        if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+        if let Some(options) = keyword(schema, "enum").and_then(Value::as_array) {
             if let Some(first) = options.iter().find(|o| !o.is_null()).or(options.first()) {
                 return first.clone();
             }
         }
-        if let Some(branches) = schema.get("allOf").and_then(Value::as_array) {
+        if let Some(branches) = keyword(schema, "allOf").and_then(Value::as_array) {
             // Parts of an object are merged; a non-object part (an enum or union under
             // `allOf`, next to a nullability marker) is the value itself.
             let mut merged = Map::new();
@@ -98,8 +98,8 @@ impl<'a> Generator<'a> {
             return self.finish_object(merged);
         }
         if let (Some(branches), Some(_)) = (
-            schema.get("anyOf").and_then(Value::as_array),
-            schema.get("properties"),
+            keyword(schema, "anyOf").and_then(Value::as_array),
+            keyword(schema, "properties"),
         ) {
             // An object whose `anyOf` only says which properties are required together
             // (`image_url` or `file_id`): fill one branch's and leave the others out.
@@ -114,21 +114,21 @@ impl<'a> Generator<'a> {
             let object = self.object_with(schema, depth, minimal, &wanted, &excluded);
             return self.finish_object(object);
         }
-        if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
+        if let Some(branches) = keyword(schema, "anyOf").and_then(Value::as_array) {
             if let Some(branch) = self.pick_branch(branches) {
                 return self.value(branch, field, depth + 1, minimal);
             }
             return Value::Null;
         }
-        let kind = match schema.get("type") {
+        let kind = match keyword(schema, "type") {
             Some(Value::String(t)) => t.as_str(),
             Some(Value::Array(types)) => types
                 .iter()
                 .filter_map(Value::as_str)
                 .find(|t| *t != "null")
                 .unwrap_or("null"),
-            _ if schema.get("properties").is_some() => "object",
-            _ if schema.get("items").is_some() => "array",
+            _ if keyword(schema, "properties").is_some() => "object",
+            _ if keyword(schema, "items").is_some() => "array",
             _ => "",
         };
         match kind {
@@ -141,15 +141,13 @@ impl<'a> Generator<'a> {
             "integer" => self.integer(schema, field),
             "number" => self.number(schema, field),
             "boolean" => Value::Bool(
-                schema
-                    .get("default")
+                keyword(schema, "default")
                     .and_then(Value::as_bool)
                     .unwrap_or(matches!(field, "deleted" | "success" | "ok")),
             ),
             "null" => Value::Null,
             // An unconstrained schema: any JSON value will do; an empty object reads best.
-            _ => schema
-                .get("default")
+            _ => keyword(schema, "default")
                 .cloned()
                 .unwrap_or(Value::Object(Map::new())),
         }
@@ -158,9 +156,9 @@ impl<'a> Generator<'a> {
     /// Prefers a branch that is not `null` and does not recurse into a component already
     /// being generated.
     fn pick_branch(&self, branches: &'a [Value]) -> Option<&'a Value> {
-        let is_null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
+        let is_null = |b: &Value| keyword(b, "type").and_then(Value::as_str) == Some("null");
         let recurses = |b: &Value| {
-            b.get("$ref")
+            keyword(b, "$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.rsplit('/').next())
                 .is_some_and(|name| self.stack.contains(&name))
@@ -186,10 +184,14 @@ impl<'a> Generator<'a> {
         also_required: &[&str],
         excluded: &[&str],
     ) -> Map<String, Value> {
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(
+            keyword(schema, "properties")
+                .and_then(Value::as_object)
+                .map_or(0, Map::len),
+        );
         let mut required = required_of(Some(schema));
         required.extend_from_slice(also_required);
-        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        if let Some(properties) = keyword(schema, "properties").and_then(Value::as_object) {
             for (name, property) in properties {
                 let name_str = name.as_str();
                 if excluded.contains(&name_str) && !required.contains(&name_str) {
@@ -247,13 +249,14 @@ impl<'a> Generator<'a> {
     }
 
     fn array(&mut self, schema: &'a Value, field: &str, depth: usize, minimal: bool) -> Value {
-        let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let max = schema
-            .get("maxItems")
+        let min = keyword(schema, "minItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let max = keyword(schema, "maxItems")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |m| m as usize);
         let count = if minimal { min } else { min.max(1).min(max) };
-        let Some(items) = schema.get("items") else {
+        let Some(items) = keyword(schema, "items") else {
             return Value::Array(Vec::new());
         };
         let singular = field.strip_suffix('s').unwrap_or(field);
@@ -265,15 +268,18 @@ impl<'a> Generator<'a> {
     }
 
     fn string(&mut self, schema: &Value, field: &str) -> String {
-        if let Some(default) = schema.get("default").and_then(Value::as_str) {
+        if let Some(default) = keyword(schema, "default").and_then(Value::as_str) {
             return default.to_string();
         }
-        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let max = schema
-            .get("maxLength")
+        let min = keyword(schema, "minLength")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let max = keyword(schema, "maxLength")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |m| m as usize);
-        let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
+        let format = keyword(schema, "format")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let text = match (format, field) {
             ("date-time", _) => rfc3339(self.now),
             ("date", _) => rfc3339(self.now)[..10].to_string(),
@@ -300,7 +306,7 @@ impl<'a> Generator<'a> {
     }
 
     fn integer(&mut self, schema: &Value, field: &str) -> Value {
-        if let Some(default) = schema.get("default").filter(|d| d.is_i64() || d.is_u64()) {
+        if let Some(default) = keyword(schema, "default").filter(|d| d.is_i64() || d.is_u64()) {
             return default.clone();
         }
         let min = bound(schema, "minimum", "exclusiveMinimum", 1);
@@ -320,25 +326,23 @@ impl<'a> Generator<'a> {
     }
 
     fn number(&mut self, schema: &Value, field: &str) -> Value {
-        if let Some(default) = schema.get("default").filter(|d| d.is_number()) {
+        if let Some(default) = keyword(schema, "default").filter(|d| d.is_number()) {
             return default.clone();
         }
         if is_timestamp(field) {
             // Some timestamps are typed `number`; the real API still sends whole seconds.
             return Value::from(self.now);
         }
-        let low = schema
-            .get("minimum")
-            .or_else(|| schema.get("exclusiveMinimum"))
+        let low = keyword(schema, "minimum")
+            .or_else(|| keyword(schema, "exclusiveMinimum"))
             .and_then(Value::as_f64)
             .unwrap_or(f64::MIN);
-        let high = schema
-            .get("maximum")
-            .or_else(|| schema.get("exclusiveMaximum"))
+        let high = keyword(schema, "maximum")
+            .or_else(|| keyword(schema, "exclusiveMaximum"))
             .and_then(Value::as_f64)
             .unwrap_or(f64::MAX);
         let mut value = 0.5_f64.clamp(low, high.max(low));
-        if schema.get("exclusiveMinimum").is_some() && value <= low {
+        if keyword(schema, "exclusiveMinimum").is_some() && value <= low {
             value = low + (high.min(low + 1.0) - low) / 2.0;
         }
         Number::from_f64(value).map_or(Value::Null, Value::Number)
@@ -353,19 +357,34 @@ fn is_timestamp(field: &str) -> bool {
 /// The `required` names of a schema.
 fn required_of(schema: Option<&Value>) -> Vec<&str> {
     schema
-        .and_then(|s| s.get("required"))
+        .and_then(|s| keyword(s, "required"))
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
 }
 
+/// The value of keyword `name` in `schema`. Schemas are small objects, and the walk asks
+/// each node for about ten keywords, so scanning the few entries beats hashing the name.
+fn keyword<'v>(schema: &'v Value, name: &str) -> Option<&'v Value> {
+    let Value::Object(map) = schema else {
+        return None;
+    };
+    if map.len() > 8 {
+        return map.get(name);
+    }
+    map.iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
 fn bound(schema: &Value, inclusive: &str, exclusive: &str, step: i64) -> Option<i64> {
-    schema.get(inclusive).and_then(as_i64_lossy).or_else(|| {
-        schema
-            .get(exclusive)
-            .and_then(as_i64_lossy)
-            .map(|b| b + step)
-    })
+    keyword(schema, inclusive)
+        .and_then(as_i64_lossy)
+        .or_else(|| {
+            keyword(schema, exclusive)
+                .and_then(as_i64_lossy)
+                .map(|b| b + step)
+        })
 }
 
 fn as_i64_lossy(value: &Value) -> Option<i64> {

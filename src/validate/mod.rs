@@ -154,8 +154,12 @@ pub async fn validate(
         reject_unknown_arguments(store, schema, &decoded)?;
     }
     if let Some(validator) = store.validator(media.schema) {
-        if let Some(error) = errors::to_api_error(validator.iter_errors(&decoded)) {
-            return Err(error);
+        // `is_valid` stops at the first failure and builds no error values, so valid
+        // requests (the common case) skip collecting them.
+        if !validator.is_valid(&decoded) {
+            if let Some(error) = errors::to_api_error(validator.iter_errors(&decoded)) {
+                return Err(error);
+            }
         }
     }
     request.media_type = Some(media.media_type.clone());
@@ -230,8 +234,10 @@ fn validate_query(
         .map(|(k, v)| (k.into_owned(), FieldValue::Text(v.into_owned())));
     let value = fields::assemble(store, schema, pairs);
     if let Some(validator) = store.validator(op.query) {
-        if let Some(error) = errors::to_api_error(validator.iter_errors(&value)) {
-            return Err(error);
+        if !validator.is_valid(&value) {
+            if let Some(error) = errors::to_api_error(validator.iter_errors(&value)) {
+                return Err(error);
+            }
         }
     }
     Ok(value)
