@@ -22,6 +22,10 @@
 //! - prose (`description`, `title`, examples) is dropped, since nothing at run time reads it.
 //!
 //! Both the stripped pinned spec and the raw upstream document are accepted.
+//!
+//! It also writes the token tables of `src/behave/tokens.rs` (see [`write_token_tables`]):
+//! `$OUT_DIR/o200k_base.bpe` and `cl100k_base.bpe`, generated from `tiktoken-rs` itself, and
+//! the matching split patterns `o200k_base.pat` and `cl100k_base.pat`.
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -38,6 +42,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     if let Err(message) = run() {
         eprintln!("\nerror: openai-mock could not compile its spec catalog\n  {message}\n");
+        std::process::exit(1);
+    }
+    if let Err(message) = write_token_tables() {
+        eprintln!("\nerror: openai-mock could not write its token tables\n  {message}\n");
         std::process::exit(1);
     }
 }
@@ -495,4 +503,136 @@ fn load_fixtures(catalog: &Value) -> Result<Value, String> {
         }
     }
     Ok(json!(fixtures))
+}
+
+/// The split pattern of `cl100k_base`: `tiktoken-rs` passes it to `CoreBPE::new` inside
+/// `cl100k_base()` but does not export it (unlike `O200K_BASE_PAT_STR`), so it is repeated
+/// here verbatim from tiktoken-rs 0.12 `src/tiktoken_ext/openai_public.rs`. The equivalence
+/// tests in `src/behave/tokens.rs` compare every encoding with tiktoken-rs's own.
+const CL100K_BASE_PAT_STR: &str = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
+
+/// Writes the compact token tables read by `src/behave/tokens.rs`, one per encoding, built from
+/// tiktoken-rs's own `CoreBPE` so that they are exactly its vocabulary:
+///
+/// - `$OUT_DIR/<name>.bpe`, little-endian throughout:
+///   - header: `b"BPE1"`, then u32 `n` (ranks, the highest known rank + 1), u32 `slots` (a
+///     power of two, at least `2 * n`), u32 `blob_len`;
+///   - `n + 1` u32 offsets into the blob: rank `r` is the bytes `blob[off[r]..off[r + 1]]`;
+///     ranks that do not exist are empty, special tokens (`<|endoftext|>`, ...) keep their text
+///     so that decoding matches `CoreBPE::decode_bytes`;
+///   - `slots` u32 entries of an open-addressing (linear probing) hash table from bytes to
+///     rank: 0 for an empty slot, else `rank + 1` in the low [`RANK_BITS`] bits and the top
+///     bits of `token_hash(bytes)` above them (a tag that lets most misses skip comparing
+///     bytes); the first slot tried is `token_hash(bytes) & (slots - 1)`. Only ordinary tokens
+///     are entered, so gaps and special tokens can never match;
+///   - the blob: every rank's bytes, concatenated in rank order;
+/// - `$OUT_DIR/<name>.pat`: the regex that splits text into pieces before the merges.
+fn write_token_tables() -> Result<(), String> {
+    let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR is not set: {e}"))?;
+    let out_dir = Path::new(&out_dir);
+    let o200k = tiktoken_rs::o200k_base().map_err(|e| format!("tiktoken-rs o200k_base: {e}"))?;
+    write_token_table(&o200k, &out_dir.join("o200k_base.bpe"))?;
+    write_file(
+        &out_dir.join("o200k_base.pat"),
+        tiktoken_rs::O200K_BASE_PAT_STR.as_bytes(),
+    )?;
+    drop(o200k);
+    let cl100k = tiktoken_rs::cl100k_base().map_err(|e| format!("tiktoken-rs cl100k_base: {e}"))?;
+    write_token_table(&cl100k, &out_dir.join("cl100k_base.bpe"))?;
+    write_file(
+        &out_dir.join("cl100k_base.pat"),
+        CL100K_BASE_PAT_STR.as_bytes(),
+    )
+}
+
+/// The low bits of a hash slot that hold `rank + 1`; `src/behave/tokens.rs` has the same.
+const RANK_BITS: u32 = 18;
+
+/// The hash of the token table (64-bit FNV-1a, folded); `src/behave/tokens.rs` has the same.
+fn token_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash ^ (hash >> 29)
+}
+
+/// Writes one `.bpe` table (the layout is described at [`write_token_tables`]).
+fn write_token_table(bpe: &tiktoken_rs::CoreBPE, out: &Path) -> Result<(), String> {
+    // Special tokens are decodable but are never the result of `encode_ordinary`.
+    let mut special = std::collections::HashSet::new();
+    for text in bpe.special_tokens() {
+        match bpe.encode_with_special_tokens(text).as_slice() {
+            [rank] => special.insert(*rank),
+            _ => return Err(format!("special token {text} is not one rank")),
+        };
+    }
+    // Every rank up to the highest one that decodes; stop after a long run of unknown ranks.
+    let mut tokens: Vec<Vec<u8>> = Vec::new();
+    let mut misses = 0u32;
+    let mut rank = 0u32;
+    while misses < 1 << 16 {
+        match bpe.decode_bytes(&[rank]) {
+            Ok(bytes) if !bytes.is_empty() => {
+                tokens.resize(rank as usize, Vec::new());
+                tokens.push(bytes);
+                misses = 0;
+            }
+            _ => misses += 1,
+        }
+        rank = rank.checked_add(1).ok_or("the rank space is exhausted")?;
+    }
+    let n = tokens.len();
+    if n >= (1 << RANK_BITS) - 1 {
+        return Err(format!("{n} ranks do not fit in {RANK_BITS} bits"));
+    }
+    let slots = (2 * n).next_power_of_two();
+    let blob_len: usize = tokens.iter().map(Vec::len).sum();
+    let u32_of = |value: usize, what: &str| {
+        u32::try_from(value).map_err(|_| format!("{what} ({value}) does not fit in a u32"))
+    };
+
+    let mut table = vec![0u32; slots];
+    let mask = slots - 1;
+    for (rank, bytes) in tokens.iter().enumerate() {
+        if bytes.is_empty() || special.contains(&u32_of(rank, "rank")?) {
+            continue;
+        }
+        let hash = token_hash(bytes);
+        let tag = (hash >> (64 - (32 - RANK_BITS))) as u32;
+        let mut slot = hash as usize & mask;
+        while table[slot] != 0 {
+            let other = (table[slot] & ((1 << RANK_BITS) - 1)) as usize - 1;
+            if tokens[other] == *bytes {
+                return Err(format!("two ranks have the bytes {bytes:?}"));
+            }
+            slot = (slot + 1) & mask;
+        }
+        table[slot] = (tag << RANK_BITS) | u32_of(rank + 1, "rank")?;
+    }
+
+    let mut data = Vec::with_capacity(16 + 4 * (n + 1 + slots) + blob_len);
+    data.extend_from_slice(b"BPE1");
+    for value in [n, slots, blob_len] {
+        data.extend_from_slice(&u32_of(value, "table size")?.to_le_bytes());
+    }
+    let mut offset = 0usize;
+    data.extend_from_slice(&0u32.to_le_bytes());
+    for bytes in &tokens {
+        offset += bytes.len();
+        data.extend_from_slice(&u32_of(offset, "blob offset")?.to_le_bytes());
+    }
+    for entry in &table {
+        data.extend_from_slice(&entry.to_le_bytes());
+    }
+    for bytes in &tokens {
+        data.extend_from_slice(bytes);
+    }
+    write_file(out, &data)
+}
+
+/// Writes `bytes` to `path`.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -20,16 +20,18 @@
 # What it measures, per server:
 #   startup     process start until the first 200 on GET /v1/models, median of 20 runs
 #               (5 for the peers, which take seconds each): bench/startup.py
-#   memory      RSS (the server's whole process group) once idle after startup, and again
-#               after the soak: a rotating mix of chat, streamed chat, embeddings, responses,
-#               model list, model lookup and invalid requests (bench/wrk/mixed.lua) until
-#               the process has served --soak requests in total, load tests included
+#   memory      RSS (the server's whole process group) once idle after startup, after the
+#               load tests (everything lazily built is built by then), and after the soak:
+#               a rotating mix of chat, streamed chat, embeddings, responses, model list,
+#               model lookup and invalid requests (bench/wrk/mixed.lua) until the process
+#               has served --soak requests in total, load tests included
 #   load        wrk -t1 -c16 -d10s: requests/s and p50/p99 latency for chat completions
 #               (250-byte body), embeddings (3 inputs, 1536 dimensions, base64),
 #               GET /v1/models, and an invalid chat request (the 400 path)
-#   streaming   wrk -t1 -c1 -d10s on a streamed chat completion with max_tokens 4096:
-#               the `data:` events that arrive on that one connection per second
-#               (bench/wrk/stream.lua counts them in every 200 answer)
+#   streaming   wrk -t1 -c1 -d10s on a streamed chat completion whose reply is long: the
+#               request asks for a 600-word text verbatim (`Reply with "..."`), which comes
+#               back as about 250 chunks; the `data:` events that arrive on that one
+#               connection per second (bench/wrk/stream.lua counts them in every 200 answer)
 #   ratio       openai-mock's requests/s divided by the bare server's, from this run
 #
 # Tools: wrk (installed from Debian with apt-get when missing; oha from crates.io as the
@@ -300,6 +302,8 @@ measure() { # server name
         served=$((served + LT_REQUESTS))
     fi
 
+    R[$name.loaded_rss]=$(rss_mb)
+    R[$name.loaded_served]=$served
     if [[ $name == mock || $name == bare ]]; then
         # The soak: the mixed workload until the process has served $SOAK requests.
         MIXED_BASE=${BASE[$name]}
@@ -315,7 +319,7 @@ measure() { # server name
         done
     fi
     R[$name.served]=$served
-    R[$name.loaded_rss]=$(rss_mb)
+    R[$name.soaked_rss]=$(rss_mb)
     stop_server
 }
 
@@ -349,10 +353,10 @@ cell() { local v=${R[$1]:-}; printf '%s' "${v:-—}"; }
 ratio() { # a b
     awk -v a="${R[$1]:-}" -v b="${R[$2]:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.0f%%", 100 * a / b }'
 }
-growth() { # server
-    awk -v a="${R[$1.idle_rss]:-}" -v b="${R[$1.loaded_rss]:-}" -v n="${R[$1.served]:-}" 'BEGIN {
+growth() { # server stage base
+    awk -v a="${R[$1.$3]:-}" -v b="${R[$1.$2]:-}" 'BEGIN {
         if (a == "" || b == "") { print "—"; exit }
-        printf "%.1f (%+.0f%%, %d requests)", b, 100 * (b - a) / a, n }'
+        printf "%.1f (%+.0f%%)", b, 100 * (b - a) / a }'
 }
 thousands() { awk -v v="$1" 'BEGIN { if (v == "" || v == "—") { print "—"; exit } s = sprintf("%d", v); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
 
@@ -371,7 +375,9 @@ thousands() { awk -v v="$1" 'BEGIN { if (v == "" || v == "—") { print "—"; e
         "$(cell mock.startup)" "$(cell bare.startup)" "" \
         "$(cell steady.startup) (${R[steady.startup_runs]:-0} runs)" "$(cell prism.startup) (${R[prism.startup_runs]:-0} runs)"
     row "idle RSS (MB)" "$(cell mock.idle_rss)" "$(cell bare.idle_rss)" "" "$(cell steady.idle_rss)" "$(cell prism.idle_rss)"
-    row "RSS after the soak (MB)" "$(growth mock)" "$(growth bare)" "" "$(growth steady)" "$(growth prism)"
+    row "RSS after the load tests (MB, change from idle)" "$(growth mock loaded_rss idle_rss)" "$(growth bare loaded_rss idle_rss)" "" "$(growth steady loaded_rss idle_rss)" "$(growth prism loaded_rss idle_rss)"
+    row "RSS after $(thousands "$SOAK") requests in all (MB, change from after the load tests)" \
+        "$(growth mock soaked_rss loaded_rss)" "$(growth bare soaked_rss loaded_rss)" "" "not soaked" "not soaked"
     for scenario in "${SCENARIOS[@]}"; do
         row "${SC_TITLE[$scenario]}: requests/s" \
             "$(thousands "${R[mock.$scenario.rps]:-}")" "$(thousands "${R[bare.$scenario.rps]:-}")" \
@@ -393,7 +399,7 @@ thousands() { awk -v v="$1" 'BEGIN { if (v == "" || v == "—") { print "—"; e
     echo
     # Anything that did not answer as intended is reported, not hidden.
     for name in "${SERVERS[@]}"; do
-        for scenario in "${SCENARIOS[@]}" stream soak; do
+        for scenario in "${SCENARIOS[@]}" stream; do
             want=${SC_WANT[$scenario]:-200}
             got=${R[$name.$scenario.status]:-}
             if [[ -n $got && $got != "$want" && $name != bare ]]; then

@@ -135,9 +135,9 @@ fn inputs(body: &Value) -> Result<Vec<Input>, ApiError> {
             .map(|id| id.as_u64().and_then(|id| u32::try_from(id).ok()))
             .collect::<Option<_>>()
             .ok_or_else(invalid_input)?;
-        let bytes = tiktoken_rs::cl100k_base_singleton()
+        let bytes = Encoding::Cl100k
             .decode_bytes(&ids)
-            .map_err(|_| invalid_input())?;
+            .ok_or_else(invalid_input)?;
         Ok(Input {
             text: String::from_utf8_lossy(&bytes).into_owned(),
             tokens: ids.len(),
