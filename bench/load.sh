@@ -274,7 +274,7 @@ measure() { # server name
         --runs "$runs" --path "${BASE[$name]}/models" -- ${COMMAND[$name]})
 
     start_server "$name"
-    sleep 2 # let background work (validator warm-up, JIT) finish
+    sleep 2 # let background work (the peers' JIT) finish
     R[$name.idle_rss]=$(rss_mb)
     local served=1 base="http://127.0.0.1:$SERVER_PORT${BASE[$name]}"
 

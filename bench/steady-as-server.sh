@@ -19,6 +19,8 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --host) HOST=$2; shift ;;
         --port) PORT=$2; shift ;;
+        # openai-mock flags the SDK harness passes that Steady has no equivalent for.
+        --float-embeddings) shift ;;
         *) echo "steady-as-server.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift

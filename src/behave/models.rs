@@ -127,10 +127,7 @@ pub fn check(catalog: &Catalog, operation: &str, request: &ValidRequest) -> Resu
 /// Fills the answer of `listModels`, `retrieveModel` or `deleteModel`.
 pub fn shape(catalog: &Catalog, operation: &str, request: &ValidRequest, answer: &mut Value) {
     match operation {
-        "listModels" => {
-            let data: Vec<Value> = known_ids(catalog).iter().map(|id| model(id)).collect();
-            *answer = json!({"object": "list", "data": data});
-        }
+        "listModels" => *answer = model_list(catalog),
         "retrieveModel" => {
             if let Some(id) = model_param(request) {
                 *answer = model(id);
@@ -142,6 +139,22 @@ pub fn shape(catalog: &Catalog, operation: &str, request: &ValidRequest, answer:
             }
         }
         _ => {}
+    }
+}
+
+/// The `listModels` answer: every known model, built once per catalog like [`known_ids`].
+fn model_list(catalog: &Catalog) -> Value {
+    let build = |ids: &[String]| {
+        let data: Vec<Value> = ids.iter().map(|id| model(id)).collect();
+        json!({"object": "list", "data": data})
+    };
+    static CACHE: OnceLock<(usize, Value)> = OnceLock::new();
+    let address = catalog as *const Catalog as usize;
+    let (cached_for, list) = CACHE.get_or_init(|| (address, build(&known_ids(catalog))));
+    if *cached_for == address {
+        list.clone()
+    } else {
+        build(&known_ids(catalog))
     }
 }
 

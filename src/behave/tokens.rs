@@ -9,13 +9,14 @@
 //! `write_token_tables` in `build.rs`): rank order offsets into one byte blob, plus an
 //! open-addressing hash table from bytes to rank. They are embedded with `include_bytes!` and
 //! read in place, so they stay in the binary's read-only data and only the pages a request
-//! touches become resident. The split patterns are tiktoken-rs's too (`$OUT_DIR/*.pat`), each
-//! compiled once, on first use.
+//! touches become resident. The split patterns are tiktoken-rs's too (`$OUT_DIR/*.pat`),
+//! rewritten without look-ahead for the `regex` crate's DFA (see [`without_lookahead`]) and
+//! each compiled once, on first use.
 //!
 //! `o200k_base` serves the gpt-4o, gpt-4.1, gpt-5 and o-series families; `cl100k_base`
 //! serves gpt-4, gpt-3.5 and the embedding models.
 
-use fancy_regex::Regex;
+use regex::Regex;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::OnceLock;
@@ -166,34 +167,29 @@ struct Bpe {
 impl Bpe {
     fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| Regex::new(self.pattern).ok())
+            .get_or_init(|| Regex::new(&without_lookahead(self.pattern)?).ok())
             .as_ref()
     }
 
-    /// tiktoken's `encode_ordinary`.
+    /// tiktoken's `encode_ordinary`: the pieces the split pattern finds (text between
+    /// matches is skipped, as in tiktoken), each byte-pair merged.
     fn encode(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::default();
-        // Where the text is left unsplit: only after a regex error (the backtracking limit).
-        let mut rest = Some(0);
-        if let Some(regex) = self.regex() {
-            rest = None;
-            let mut done = 0;
-            for found in regex.find_iter(text) {
-                match found {
-                    Ok(piece) => {
-                        self.encode_piece(piece.as_str().as_bytes(), &mut out, &mut scratch);
-                        done = piece.end();
-                    }
-                    Err(_) => {
-                        rest = Some(done);
-                        break;
-                    }
-                }
+        let Some(regex) = self.regex() else {
+            self.encode_piece(text.as_bytes(), &mut out, &mut scratch);
+            return out;
+        };
+        let mut at = 0;
+        while let Some(found) = regex.find_at(text, at) {
+            let end = lookahead_end(text, found.start(), found.end());
+            if end <= at {
+                break; // no progress: impossible, every alternative takes a character
             }
-        }
-        if let Some(rest) = rest.and_then(|at| text.get(at..)) {
-            self.encode_piece(rest.as_bytes(), &mut out, &mut scratch);
+            if let Some(piece) = text.get(found.start()..end) {
+                self.encode_piece(piece.as_bytes(), &mut out, &mut scratch);
+            }
+            at = end;
         }
         out
     }
@@ -435,6 +431,52 @@ fn token_hash(bytes: &[u8]) -> u64 {
     hash ^ (hash >> 29)
 }
 
+/// The split pattern in the `regex` crate's syntax, which has neither look-around nor
+/// possessive quantifiers (`None` if `pattern` does not have the expected shape).
+///
+/// Both tiktoken patterns end in `|\s+(?!\S)|` followed by a plain whitespace alternative
+/// (`\s+` or `\s`); that tail becomes `|\s+`, and [`lookahead_end`] gives back what
+/// `(?!\S)` would not have taken. The possessive quantifiers of `cl100k_base` (`?+`, `++`,
+/// `*+`, `{1,3}+`) become greedy ones: in that pattern nothing after them could match what
+/// backtracking into them would free, so they find the same pieces.
+///
+/// ```text
+/// o200k:  ...|\s*[\r\n]+|\s+(?!\S)|\s+    ->  ...|\s*[\r\n]+|\s+
+/// cl100k: ...|\p{N}{1,3}+|...|\s+(?!\S)|\s ->  ...|\p{N}{1,3}|...|\s+
+/// ```
+fn without_lookahead(pattern: &str) -> Option<String> {
+    let (head, tail) = pattern.rsplit_once(r"|\s+(?!\S)|")?;
+    if tail != r"\s+" && tail != r"\s" {
+        return None;
+    }
+    let head = head
+        .replace("?+", "?")
+        .replace("++", "+")
+        .replace("*+", "*");
+    let counted = Regex::new(r"(\{[0-9]+(?:,[0-9]*)?\})\+").ok()?;
+    let head = counted.replace_all(&head, "$1");
+    Some(format!(r"{head}|\s+"))
+}
+
+/// Where the piece `text[start..end]` found by [`without_lookahead`]'s pattern really ends.
+///
+/// Only the final `\s+` alternative can match a run of whitespace without a line break
+/// (`\s*[\r\n]+`, or `\s*[\r\n]`, comes first and takes any run holding one). tiktoken's
+/// `\s+(?!\S)` takes such a run but its last character when a non-space follows, leaving
+/// that character to lead the next piece (` word`); a one-character run, or one that ends
+/// the text, is taken whole.
+fn lookahead_end(text: &str, start: usize, end: usize) -> usize {
+    let Some(piece) = text.get(start..end) else {
+        return end;
+    };
+    let plain_run =
+        end < text.len() && piece.chars().all(char::is_whitespace) && !piece.contains(['\r', '\n']);
+    match piece.char_indices().last() {
+        Some((last, _)) if plain_run && last > 0 => start + last,
+        _ => end,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,6 +510,9 @@ mod tests {
             "\u{feff}\u{200b}\u{00a0}non\u{00a0}breaking\u{2028}line\u{2029}para",
             "tabs\tand\tbackspaces\u{8}and\u{0}nulls",
             "<|endoftext|> <|fim_prefix|> special tokens are plain text here",
+            // Whitespace runs before a non-space give back their last character (`(?!\S)`).
+            "a  b   c\t\td \t e\u{3000}\u{3000}f\u{a0}\u{a0}g  (h)  12  'x  \u{2028}\u{2028}y",
+            "  \n  x \r\n\t z\n\n  \t",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -565,6 +610,19 @@ mod tests {
             assert_eq!(pieces.concat(), text, "{encoding:?} pieces of {text:?}");
             assert!(pieces.len() <= ours.len());
         }
+    }
+
+    #[test]
+    fn split_patterns_are_rewritten_without_look_around() {
+        for bpe in [&O200K, &CL100K] {
+            let rewritten = without_lookahead(bpe.pattern);
+            assert!(rewritten.as_deref().is_some_and(|p| !p.contains("(?!")));
+            assert!(bpe.regex().is_some(), "{rewritten:?} does not compile");
+        }
+        assert_eq!(lookahead_end("   x", 0, 3), 2);
+        assert_eq!(lookahead_end(" x", 0, 1), 1);
+        assert_eq!(lookahead_end("x   ", 1, 4), 4);
+        assert_eq!(lookahead_end("\n\n x", 0, 3), 3);
     }
 
     #[test]
