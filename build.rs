@@ -545,18 +545,9 @@ fn write_token_tables() -> Result<(), String> {
     )
 }
 
-/// The low bits of a hash slot that hold `rank + 1`; `src/behave/tokens.rs` has the same.
-const RANK_BITS: u32 = 18;
-
-/// The hash of the token table (64-bit FNV-1a, folded); `src/behave/tokens.rs` has the same.
-fn token_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash ^ (hash >> 29)
-}
+#[path = "src/behave/token_hash.rs"]
+mod token_hash;
+use token_hash::{token_hash, RANK_BITS};
 
 /// Writes one `.bpe` table (the layout is described at [`write_token_tables`]).
 fn write_token_table(bpe: &tiktoken_rs::CoreBPE, out: &Path) -> Result<(), String> {

@@ -17,6 +17,7 @@ pub mod responses;
 pub mod scripted;
 pub mod structured;
 pub mod text;
+mod token_hash;
 pub mod tokens;
 pub mod tools;
 

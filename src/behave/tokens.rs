@@ -16,6 +16,7 @@
 //! `o200k_base` serves the gpt-4o, gpt-4.1, gpt-5 and o-series families; `cl100k_base`
 //! serves gpt-4, gpt-3.5 and the embedding models.
 
+use super::token_hash::{token_hash, RANK_BITS};
 use regex::Regex;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -415,20 +416,6 @@ impl Table {
         }
         None
     }
-}
-
-/// The low bits of a hash slot that hold `rank + 1` (the high bits hold a tag of the hash):
-/// the same as `RANK_BITS` in `build.rs`.
-const RANK_BITS: u32 = 18;
-
-/// The table's hash (64-bit FNV-1a, folded): the same function as `token_hash` in `build.rs`.
-fn token_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash ^ (hash >> 29)
 }
 
 /// The split pattern in the `regex` crate's syntax, which has neither look-around nor
