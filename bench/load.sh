@@ -303,7 +303,6 @@ measure() { # server name
     fi
 
     R[$name.loaded_rss]=$(rss_mb)
-    R[$name.loaded_served]=$served
     if [[ $name == mock || $name == bare ]]; then
         # The soak: the mixed workload until the process has served $SOAK requests.
         MIXED_BASE=${BASE[$name]}

@@ -24,14 +24,38 @@ use std::sync::OnceLock;
 
 /// Every model id named by the catalog's model enums, sorted and without duplicates.
 pub fn known_ids(catalog: &Catalog) -> Cow<'static, [String]> {
-    static CACHE: OnceLock<(usize, Vec<String>)> = OnceLock::new();
+    match known(catalog) {
+        Cow::Borrowed(known) => Cow::Borrowed(known.ids.as_slice()),
+        Cow::Owned(known) => Cow::Owned(known.ids),
+    }
+}
+
+/// What the catalog's model enums give: the ids, and the `listModels` answer listing them.
+#[derive(Clone)]
+struct Known {
+    ids: Vec<String>,
+    list: Value,
+}
+
+impl Known {
+    fn of(catalog: &Catalog) -> Known {
+        let ids = collect_ids(catalog);
+        let data: Vec<Value> = ids.iter().map(|id| model(id)).collect();
+        let list = json!({"object": "list", "data": data});
+        Known { ids, list }
+    }
+}
+
+/// [`Known`] for `catalog`, computed once for the first catalog asked about.
+fn known(catalog: &Catalog) -> Cow<'static, Known> {
+    static CACHE: OnceLock<(usize, Known)> = OnceLock::new();
     let address = catalog as *const Catalog as usize;
-    let (cached_for, ids) = CACHE.get_or_init(|| (address, collect_ids(catalog)));
+    let (cached_for, known) = CACHE.get_or_init(|| (address, Known::of(catalog)));
     if *cached_for == address {
-        Cow::Borrowed(ids.as_slice())
+        Cow::Borrowed(known)
     } else {
         // Another catalog than the first one asked about: compute without caching.
-        Cow::Owned(collect_ids(catalog))
+        Cow::Owned(Known::of(catalog))
     }
 }
 
@@ -127,7 +151,12 @@ pub fn check(catalog: &Catalog, operation: &str, request: &ValidRequest) -> Resu
 /// Fills the answer of `listModels`, `retrieveModel` or `deleteModel`.
 pub fn shape(catalog: &Catalog, operation: &str, request: &ValidRequest, answer: &mut Value) {
     match operation {
-        "listModels" => *answer = model_list(catalog),
+        "listModels" => {
+            *answer = match known(catalog) {
+                Cow::Borrowed(known) => known.list.clone(),
+                Cow::Owned(known) => known.list,
+            }
+        }
         "retrieveModel" => {
             if let Some(id) = model_param(request) {
                 *answer = model(id);
@@ -139,22 +168,6 @@ pub fn shape(catalog: &Catalog, operation: &str, request: &ValidRequest, answer:
             }
         }
         _ => {}
-    }
-}
-
-/// The `listModels` answer: every known model, built once per catalog like [`known_ids`].
-fn model_list(catalog: &Catalog) -> Value {
-    let build = |ids: &[String]| {
-        let data: Vec<Value> = ids.iter().map(|id| model(id)).collect();
-        json!({"object": "list", "data": data})
-    };
-    static CACHE: OnceLock<(usize, Value)> = OnceLock::new();
-    let address = catalog as *const Catalog as usize;
-    let (cached_for, list) = CACHE.get_or_init(|| (address, build(&known_ids(catalog))));
-    if *cached_for == address {
-        list.clone()
-    } else {
-        build(&known_ids(catalog))
     }
 }
 

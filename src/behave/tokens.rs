@@ -160,8 +160,8 @@ const LONG_PIECE: usize = 100;
 struct Bpe {
     table: Table,
     pattern: &'static str,
-    /// The compiled `pattern`; `None` if it does not compile (it always does: it is
-    /// tiktoken-rs's), in which case the whole text is one piece.
+    /// `pattern` rewritten by [`without_lookahead`] and compiled; `None` if that fails (the
+    /// tokens tests show it does not), in which case the whole text is one piece.
     regex: OnceLock<Option<Regex>>,
 }
 
