@@ -5,12 +5,10 @@
 //! task-leak test, which runs the server in-process to count its connections and the
 //! runtime's tasks.
 
-mod transport_support;
-
+use crate::support::binary::{body_of, chat_body, raw_exchange, status_of, Spawned};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use transport_support::{body_of, chat_body, raw_exchange, status_of, Spawned};
 
 /// Posts `body` with `content_type` to `path` over a fresh HTTP/1.1 connection.
 fn raw_post(server: &Spawned, path: &str, content_type: &str, body: &[u8]) -> String {

@@ -1,8 +1,5 @@
-//! Shared helpers for the text-generation behaviour tests (`behave_chat`, `behave_responses`,
-//! `behave_completions`): an in-process mock, JSON and SSE calls over real HTTP, and
-//! validation against the spec's response and event schemas.
-
-#![allow(dead_code)]
+//! An in-process mock ([`openai_mock::MockServer`]) with JSON and SSE calls over real HTTP,
+//! and validation against the spec's response and event schemas.
 
 use openai_mock::catalog::Catalog;
 use openai_mock::MockServer;

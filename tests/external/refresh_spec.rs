@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -38,42 +37,22 @@ fn sha256_of(path: &Path) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// The refresh tool, built once (same profile as this test) and run directly, so exit codes
-/// and stderr are the tool's own.
-fn tool() -> &'static Path {
-    static TOOL: OnceLock<PathBuf> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let mut cmd = Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "--example",
-            "refresh-spec",
-            "--message-format=json",
-        ])
-        .arg("--manifest-path")
-        .arg(manifest_dir().join("Cargo.toml"));
-        if !cfg!(debug_assertions) {
-            cmd.arg("--release");
-        }
-        let out = cmd
-            .output()
-            .expect("cannot run cargo to build the refresh-spec example");
-        assert!(
-            out.status.success(),
-            "building examples/refresh-spec.rs failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|msg| {
-                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "refresh-spec"
-            })
-            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-            .expect("cargo did not report the refresh-spec executable")
-    })
+/// The refresh tool. `cargo test` builds the crate's examples with the same profile as this
+/// test, into `target/<profile>/examples/`, beside the `deps/` folder of this executable; it
+/// is run directly, so exit codes and stderr are the tool's own.
+fn tool() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test runs from target/<profile>/deps");
+    let tool = profile_dir.join("examples/refresh-spec");
+    assert!(
+        tool.is_file(),
+        "{} is missing: run this test through `cargo test`, which builds the examples",
+        tool.display()
+    );
+    tool
 }
 
 fn run_tool(args: &[&std::ffi::OsStr]) -> Output {
@@ -172,6 +151,7 @@ fn first_difference(expected: &str, actual: &str) -> String {
 
 #[test]
 fn pinned_upstream_reproduces_committed_spec() {
+    let _timed = crate::support::timing::timed("refresh-spec-pinned-upstream");
     let upstream = pinned_upstream();
     let out_dir = scratch_dir("reproduce");
     let out = run_tool(&[

@@ -3,9 +3,7 @@
 //! event sequence, and `/responses/input_tokens`. Every answer and event is checked
 //! against the spec's schemas, over real HTTP.
 
-mod behave_support;
-
-use behave_support::{assert_valid_against, Mock};
+use crate::support::mock::{assert_valid_against, Mock};
 use openai_mock::behave::tokens::Encoding;
 use serde_json::{json, Value};
 

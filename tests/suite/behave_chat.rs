@@ -2,9 +2,7 @@
 //! limits, stop sequences, seeds, logprobs, structured outputs, tools, usage and streaming.
 //! Every answer is checked against the spec's response schema, over real HTTP.
 
-mod behave_support;
-
-use behave_support::{assert_valid_against, content, Mock};
+use crate::support::mock::{assert_valid_against, content, Mock};
 use openai_mock::behave::tokens::Encoding;
 use serde_json::{json, Value};
 use std::collections::HashSet;

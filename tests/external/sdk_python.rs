@@ -16,6 +16,7 @@ use std::process::Command;
 
 #[test]
 fn openai_python_api_resources_suite_passes() {
+    let _timed = crate::support::timing::timed("sdk-python-api-resources");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = root.join("tests/sdk/python/run.sh");
     let bin = env!("CARGO_BIN_EXE_openai-mock");

@@ -1,11 +1,9 @@
 //! Listeners: HTTP/1.1 and h2c on the plain port, h2 and HTTP/1.1 over TLS, the startup
 //! lines, user-supplied certificates and graceful shutdown on signals.
 
-mod transport_support;
-
+use crate::support::binary::{chat_body, Spawned};
 use std::process::Command;
 use std::time::Duration;
-use transport_support::{chat_body, Spawned};
 
 /// Runs curl with `args`, returning (HTTP version, status, body); `None` without curl.
 fn curl(args: &[&str]) -> Option<(String, u16, String)> {
@@ -136,7 +134,7 @@ fn the_first_stdout_lines_state_the_bound_addresses() {
 
 #[test]
 fn serving_nothing_or_a_taken_port_fails_with_a_clear_message() {
-    let output = Command::new(transport_support::BIN)
+    let output = Command::new(crate::support::binary::BIN)
         .args(["--http", "false"])
         .output()
         .unwrap();
@@ -145,7 +143,7 @@ fn serving_nothing_or_a_taken_port_fails_with_a_clear_message() {
 
     let server = Spawned::start(&["--port", "0"], 1);
     let port = server.addr("http").port().to_string();
-    let output = Command::new(transport_support::BIN)
+    let output = Command::new(crate::support::binary::BIN)
         .args(["--port", &port])
         .output()
         .unwrap();
@@ -202,7 +200,7 @@ async fn a_supplied_certificate_and_key_are_served() {
     );
 
     // A key without its certificate is refused at startup.
-    let output = Command::new(transport_support::BIN)
+    let output = Command::new(crate::support::binary::BIN)
         .args(["--port", "0", "--https-port", "0", "--tls-key"])
         .arg(&key_path)
         .output()

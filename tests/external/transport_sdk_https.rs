@@ -4,13 +4,10 @@
 //! Node installs openai@6.41.0 into `target/sdk-node` through `tests/sdk/node/run.sh`. Each SDK
 //! is also run without the certificate, which must fail: that shows the trust is real.
 
-mod transport_support;
-
-use std::path::{Path, PathBuf};
+use crate::support::binary::Spawned;
+use crate::support::python::{venv_python, ROOT};
+use std::path::Path;
 use std::process::Command;
-use transport_support::Spawned;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The SDK calls, printing one JSON line: `{"ok": true, ...}` or `{"ok": false, "error": ...}`.
 const PYTHON_CHECK: &str = r#"
@@ -38,22 +35,6 @@ except openai.APIConnectionError as error:
     sys.exit(1)
 "#;
 
-fn python() -> PathBuf {
-    let work = std::env::var("SDK_PYTHON_WORKDIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(ROOT).join("target/sdk-python"));
-    let python = work.join("venv/bin/python");
-    if !python.exists() {
-        let status = Command::new("bash")
-            .arg(Path::new(ROOT).join("tests/sdk/python/run.sh"))
-            .arg("--setup-only")
-            .status()
-            .expect("bash runs");
-        assert!(status.success(), "the Python SDK venv could not be set up");
-    }
-    python
-}
-
 /// Runs a command, returning its exit success and its last stdout line as JSON.
 fn run_json(command: &mut Command) -> (bool, serde_json::Value) {
     let output = command.output().expect("the command runs");
@@ -70,8 +51,9 @@ fn run_json(command: &mut Command) -> (bool, serde_json::Value) {
 
 #[test]
 fn the_python_sdk_works_over_https_with_the_generated_certificate() {
+    let _timed = crate::support::timing::timed("sdk-python-https");
     let server = Spawned::start(&["--port", "0", "--https-port", "0"], 3);
-    let python = python();
+    let python = venv_python();
     let cert = server.cert_path();
     for base in [
         server.https(),
@@ -108,6 +90,7 @@ fn the_python_sdk_works_over_https_with_the_generated_certificate() {
 
 #[test]
 fn the_node_sdk_works_over_https_with_the_generated_certificate() {
+    let _timed = crate::support::timing::timed("sdk-node-https");
     let server = Spawned::start(&["--http", "false", "--https-port", "0"], 2);
     let script = Path::new(ROOT).join("tests/sdk/node/run.sh");
     let base = format!("{}/v1", server.https());

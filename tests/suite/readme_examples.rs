@@ -5,7 +5,7 @@
 use openai_mock::{server, Config};
 use std::process::Command;
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../README.md");
 const README_ADDRESS: &str = "127.0.0.1:4010";
 
 /// The fenced code blocks of the README with the given info string.

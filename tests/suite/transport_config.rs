@@ -1,15 +1,13 @@
 //! Configuration through the binary: the config file, its errors, `--help`, `--version`, and
 //! the README's flag documentation matching `--help` exactly.
 
-mod transport_support;
-
+use crate::support::binary::{Spawned, BIN};
 use clap::CommandFactory;
 use openai_mock::Config;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use transport_support::{Spawned, BIN};
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../README.md");
 
 /// Runs the binary with `args` and no `OPENAI_MOCK_*` variables.
 fn run(args: &[&str]) -> Output {

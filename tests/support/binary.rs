@@ -1,6 +1,5 @@
-//! Shared helpers for the transport and hardening tests: run the `openai-mock` binary on
-//! ephemeral ports, read the addresses it prints, and talk to it with raw sockets or reqwest.
-#![allow(dead_code)]
+//! Runs the `openai-mock` binary built by this `cargo test` on ephemeral ports, reads the
+//! addresses it prints, and talks to it with raw sockets or reqwest.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,11 +1,9 @@
 //! Operations: `GET /`, `/health`, the served spec, CORS, request logs, limits and timeouts.
 
-mod transport_support;
-
+use crate::support::binary::{body_of, chat_body, raw_exchange, status_of, Spawned};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::time::Duration;
-use transport_support::{body_of, chat_body, raw_exchange, status_of, Spawned};
 
 #[tokio::test]
 async fn root_reports_version_spec_base_urls_and_certificate() {

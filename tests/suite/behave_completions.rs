@@ -2,9 +2,7 @@
 //! `suffix`, `n`, `best_of`, `logprobs`, `max_tokens` (default 16), `stop` and streaming.
 //! Every answer and chunk is checked against the spec's schemas, over real HTTP.
 
-mod behave_support;
-
-use behave_support::Mock;
+use crate::support::mock::Mock;
 use openai_mock::behave::tokens::Encoding;
 use serde_json::{json, Value};
 

@@ -1,0 +1,13 @@
+//! The external suites, in one binary: the official SDKs' own test suites and our SDK
+//! round-trips (Python and Node) against the release binary, and the spec-refresh tool on
+//! the pinned upstream document. Each test provisions its environment under `target/`
+//! (cached between runs) through `tests/support/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod refresh_spec;
+mod sdk_python;
+mod sdk_python_behaviour;
+mod sdk_python_scenarios;
+mod transport_sdk_https;

@@ -1,0 +1,23 @@
+//! The integration tests of the Rust side, in one binary (one link of the crate): the
+//! in-process server through real HTTP, and the release binary through its flags, listeners
+//! and signals. The shared harness is `tests/support/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod behave_chat;
+mod behave_completions;
+mod behave_embeddings;
+mod behave_media;
+mod behave_models;
+mod behave_responses;
+mod core_api;
+mod hardening;
+mod in_process;
+mod readme_examples;
+mod scenarios;
+mod sweep;
+mod transport_config;
+mod transport_config_precedence;
+mod transport_listeners;
+mod transport_operations;
