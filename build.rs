@@ -23,7 +23,7 @@
 //!
 //! Both the stripped pinned spec and the raw upstream document are accepted.
 //!
-//! It also writes the token tables of `src/behave/tokens.rs` (see [`write_token_tables`]):
+//! It also writes the token tables of `src/services/tokens.rs` (see [`write_token_tables`]):
 //! `$OUT_DIR/o200k_base.bpe` and `cl100k_base.bpe`, generated from `tiktoken-rs` itself, and
 //! the matching split patterns `o200k_base.pat` and `cl100k_base.pat`.
 
@@ -508,10 +508,10 @@ fn load_fixtures(catalog: &Value) -> Result<Value, String> {
 /// The split pattern of `cl100k_base`: `tiktoken-rs` passes it to `CoreBPE::new` inside
 /// `cl100k_base()` but does not export it (unlike `O200K_BASE_PAT_STR`), so it is repeated
 /// here verbatim from tiktoken-rs 0.12 `src/tiktoken_ext/openai_public.rs`. The equivalence
-/// tests in `src/behave/tokens.rs` compare every encoding with tiktoken-rs's own.
+/// tests in `src/services/tokens.rs` compare every encoding with tiktoken-rs's own.
 const CL100K_BASE_PAT_STR: &str = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
 
-/// Writes the compact token tables read by `src/behave/tokens.rs`, one per encoding, built from
+/// Writes the compact token tables read by `src/services/tokens.rs`, one per encoding, built from
 /// tiktoken-rs's own `CoreBPE` so that they are exactly its vocabulary:
 ///
 /// - `$OUT_DIR/<name>.bpe`, little-endian throughout:
@@ -545,7 +545,7 @@ fn write_token_tables() -> Result<(), String> {
     )
 }
 
-#[path = "src/behave/token_hash.rs"]
+#[path = "src/services/token_hash.rs"]
 mod token_hash;
 use token_hash::{token_hash, RANK_BITS};
 

@@ -5,7 +5,7 @@
 //!
 //! - `validate/<op>`: [`validate::validate`] on the raw body (JSON parse or multipart
 //!   decode, unknown-argument check, JSON Schema validation);
-//! - `generate/<op>`: [`generate::json_response`] plus [`behave::shape`], i.e. everything
+//! - `generate/<op>`: [`generate::json_response`] plus the endpoint's `shape`, i.e. everything
 //!   that builds the answer as a `serde_json::Value`;
 //! - `serialise/<op>`: `serde_json::to_vec` of that answer;
 //! - `stream/chat`: the server-sent events of a streamed chat completion, encoded.
@@ -14,11 +14,12 @@
 //! stack around these stages is measured by `bench/load.sh`.
 
 use bytes::Bytes;
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use openai_mock::catalog::{Catalog, Operation};
+use openai_mock::endpoints::{Call, Endpoint, Options, Table};
 use openai_mock::generate::{self, Generator, Rng};
+use openai_mock::services::sse::Event;
 use openai_mock::validate::{self, ValidRequest};
-use openai_mock::{behave, stream};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -103,12 +104,32 @@ async fn validated(catalog: &Catalog, op: &Operation, case: &Case) -> ValidReque
     .unwrap_or_else(|e| panic!("the {} bench body is invalid: {e:?}", case.name))
 }
 
+/// The endpoint entry of `op`, as the pipeline looks it up.
+fn entry(catalog: &Catalog, op: &Operation) -> &'static Endpoint {
+    let index = catalog
+        .operations
+        .iter()
+        .position(|other| std::ptr::eq(other, op))
+        .unwrap_or_else(|| panic!("{} is not in the catalog", op.id));
+    Table::new(catalog).entry(index)
+}
+
+fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) -> Call<'a> {
+    Call {
+        catalog,
+        op,
+        request,
+        script: None,
+        options: Options::default(),
+    }
+}
+
 /// The shaped JSON answer, as the pipeline builds it.
 fn answer(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> serde_json::Value {
     let mut generator = Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW);
     let mut answer = generate::json_response(catalog, op, request, &mut generator)
         .unwrap_or(serde_json::Value::Null);
-    behave::shape(catalog, op, request, &mut answer, &mut generator);
+    (entry(catalog, op).shape)(&call(catalog, op, request), &mut answer, &mut generator);
     answer
 }
 
@@ -173,21 +194,19 @@ fn bench_stream(c: &mut Criterion) {
     let op = operation(&catalog, case.operation);
     let request = rt.block_on(validated(&catalog, op, &case));
     let answer = answer(&catalog, op, &request);
-    let mut generator = Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW);
-    let count = stream::events(&catalog, op, &request, Some(&answer), &mut generator).len();
+    let stream = entry(&catalog, op).stream;
+    let call = call(&catalog, op, &request);
+    let count = stream(&call, Some(&answer)).map_or(0, |events| events.len());
     let mut group = c.benchmark_group("stream");
     group.throughput(Throughput::Elements(count as u64));
     group.bench_function("chat", |b| {
-        b.iter_batched(
-            || Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW),
-            |mut generator| {
-                stream::events(&catalog, op, &request, Some(&answer), &mut generator)
-                    .iter()
-                    .map(stream::Event::encode)
-                    .collect::<String>()
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            stream(&call, Some(black_box(&answer)))
+                .unwrap_or_default()
+                .iter()
+                .map(Event::encode)
+                .collect::<String>()
+        })
     });
     group.finish();
 }

@@ -28,28 +28,29 @@
 //!
 //! ## Inside
 //!
-//! `build.rs` compiles the pinned spec into a catalog embedded in the binary. A request then
-//! flows through one pipeline, one module per stage:
+//! `build.rs` compiles the pinned spec into a catalog embedded in the binary. The modules
+//! are layers: each uses only the layers above it in this table (a test reads every
+//! `crate::` path and fails on a backward one or a cycle; see ARCHITECTURE.md).
 //!
-//! | stage | module |
+//! | layer | owns |
 //! |---|---|
-//! | route, look up schemas | [`catalog`] |
-//! | authenticate, serve | [`server`] |
-//! | validate path, query and body | [`validate`] |
-//! | generate a schema-valid body | [`generate`] |
-//! | behave like the endpoint | [`behave`] |
-//! | stream server-sent events | [`stream`] |
-//! | rules, faults, rate limits, latency | [`scenario`] |
-//! | the error envelope | [`error`] |
+//! | [`config`], [`error`] | settings from flags, environment and file; the OpenAI error envelope |
+//! | [`catalog`] | the compiled spec: operations by index, routes, schemas |
+//! | [`validate`] | request → validated path, query and body (JSON, multipart, forms) |
+//! | [`generate`] | schema-valid instances, fixtures, reflection, ids, media files |
+//! | [`services`] | tokenizers, the conversation reader, the simulated model, SSE |
+//! | [`endpoints`] | the endpoint table: one module per family, declaring its operations |
+//! | [`scenario`] | rules, control headers, faults, rate limits, latency, the request log |
+//! | [`server`] | listeners, TLS, the request pipeline, the in-process [`MockServer`] |
 
-pub mod behave;
 pub mod catalog;
 pub mod config;
+pub mod endpoints;
 pub mod error;
 pub mod generate;
 pub mod scenario;
 pub mod server;
-pub mod stream;
+pub mod services;
 pub mod validate;
 
 pub use catalog::Catalog;

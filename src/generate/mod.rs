@@ -40,6 +40,7 @@ pub fn json_response<'a>(
         request,
         catalog.id_param(op),
     );
+    reflect::upload(request, &mut body);
     stamp_times(&mut body, generator.now());
     Some(body)
 }
@@ -96,6 +97,28 @@ fn fill_list<'a>(
         object.insert("has_more".into(), Value::Bool(false));
     }
     object.insert("data".into(), Value::Array(items));
+}
+
+/// One event of each variant `op`'s event schema lists, in spec order: the stream of an
+/// operation whose endpoint builds none of its own.
+pub fn variant_events<'a>(
+    catalog: &'a Catalog,
+    op: &Operation,
+    generator: &mut Generator<'a>,
+) -> Vec<Value> {
+    let Some(index) = op.stream else {
+        return Vec::new();
+    };
+    let store = &catalog.schemas;
+    let (schema, _) = store.resolve(store.target(index));
+    let variants: Vec<&Value> = match schema.get("anyOf").and_then(Value::as_array) {
+        Some(branches) => branches.iter().collect(),
+        None => vec![schema],
+    };
+    variants
+        .into_iter()
+        .map(|variant| generator.generate(variant))
+        .collect()
 }
 
 /// Sets top-level `created`/`created_at` integers (including those from fixtures) to now.

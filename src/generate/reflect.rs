@@ -79,3 +79,19 @@ fn property_pointer(
 fn escape(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
 }
+/// An uploaded file's name and size come back on the created object
+/// (`POST /files` -> `filename`, `bytes`).
+pub fn upload(request: &ValidRequest, answer: &mut Value) {
+    let Some(file) = request.files.first() else {
+        return;
+    };
+    let Value::Object(object) = answer else {
+        return;
+    };
+    if let (Some(name), Some(Value::String(_))) = (&file.filename, object.get("filename")) {
+        object.insert("filename".into(), Value::String(name.clone()));
+    }
+    if object.get("bytes").is_some_and(Value::is_i64) {
+        object.insert("bytes".into(), Value::from(file.size as i64));
+    }
+}

@@ -107,7 +107,7 @@ pub fn read(headers: &HeaderMap) -> Result<Controls, ApiError> {
                 preset = Some(faults::preset(&text).ok_or_else(|| {
                     bad(format!(
                         "unknown error {text:?}; the errors are {}",
-                        faults::PRESETS.join(", ")
+                        crate::config::ERROR_PRESETS.join(", ")
                     ))
                 })?);
             }

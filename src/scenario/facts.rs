@@ -1,14 +1,10 @@
 //! What rules match on, read once from a validated request.
 //!
-//! The conversation text is read the same way for every text endpoint:
-//! - chat completions: `messages` (roles `user`, `system` and `developer`);
-//! - `/responses`: `input` (a string is one user message) and `instructions`;
-//! - legacy completions: `prompt` (a string, or the last/first of a list of strings);
-//! - anything else with a string `input` (embeddings, moderations): that string.
-//!
-//! Content given as a list of parts contributes the `text` of each part, joined by newlines.
+//! The conversation text is read by the one conversation reader,
+//! [`Conversation`](crate::services::conversation::Conversation), as the endpoints read it.
 
 use crate::catalog::Operation;
+use crate::services::conversation::Conversation;
 use crate::validate::ValidRequest;
 use serde_json::Value;
 
@@ -37,7 +33,7 @@ impl Facts {
     /// Reads the facts of `request` to `op`.
     pub fn of(op: &Operation, request: &ValidRequest) -> Facts {
         let body = &request.body;
-        let (first, last, system) = conversation_text(body);
+        let conversation = Conversation::of(body);
         let offers = |key: &str| {
             body.get(key)
                 .and_then(Value::as_array)
@@ -51,72 +47,12 @@ impl Facts {
                 .get("model")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            last_user_message: last,
-            first_user_message: first,
-            system_prompt: system,
+            last_user_message: conversation.last_user().to_string(),
+            first_user_message: conversation.first_user().to_string(),
+            system_prompt: conversation.system_prompt(),
             tools: offers("tools") || offers("functions"),
         }
     }
-}
-
-/// The text of a message's content: a string, or the `text` of each part.
-pub fn content_text(content: Option<&Value>) -> String {
-    match content {
-        Some(Value::String(text)) => text.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|part| match part {
-                Value::String(text) => Some(text.as_str()),
-                _ => part.get("text").and_then(Value::as_str),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
-}
-
-/// (first user message, last user message, system prompt) of a request body.
-fn conversation_text(body: &Value) -> (String, String, String) {
-    let role = |item: &Value| item.get("role").and_then(Value::as_str).map(str::to_string);
-    let messages = body
-        .get("messages")
-        .or_else(|| body.get("input"))
-        .and_then(Value::as_array);
-    let mut system: Vec<String> = body
-        .get("instructions")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    if let Some(items) = messages {
-        let users: Vec<String> = items
-            .iter()
-            .filter(|item| role(item).as_deref() == Some("user"))
-            .map(|item| content_text(item.get("content")))
-            .collect();
-        system.extend(
-            items
-                .iter()
-                .filter(|item| matches!(role(item).as_deref(), Some("system" | "developer")))
-                .map(|item| content_text(item.get("content"))),
-        );
-        let first = users.first().cloned().unwrap_or_default();
-        let last = users.last().cloned().unwrap_or_default();
-        return (first, last, system.join("\n"));
-    }
-    let prompt = body.get("prompt").or_else(|| body.get("input"));
-    let (first, last) = match prompt {
-        Some(Value::String(text)) => (text.clone(), text.clone()),
-        Some(Value::Array(items)) => {
-            let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-            (
-                texts.first().copied().unwrap_or_default().to_string(),
-                texts.last().copied().unwrap_or_default().to_string(),
-            )
-        }
-        _ => (String::new(), String::new()),
-    };
-    (first, last, system.join("\n"))
 }
 
 #[cfg(test)]
@@ -124,8 +60,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// (first user message, last user message, system prompt), as the facts read them.
     fn texts(body: Value) -> (String, String, String) {
-        conversation_text(&body)
+        let conversation = Conversation::of(&body);
+        (
+            conversation.first_user().to_string(),
+            conversation.last_user().to_string(),
+            conversation.system_prompt(),
+        )
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! A bare status picks the preset with that status; other 4xx statuses are
 //! `invalid_request_error`s and other 5xx statuses `server_error`s.
 
+use crate::config::parse_mix_item;
 use crate::error::ApiError;
 use crate::generate::Rng;
 
@@ -40,21 +41,6 @@ pub struct SimulatedError {
     /// Extra response headers (`retry-after`, ...).
     pub headers: Vec<(String, String)>,
 }
-
-/// The preset names, in documentation order.
-pub const PRESETS: [&str; 11] = [
-    "invalid_request",
-    "invalid_api_key",
-    "permission_denied",
-    "not_found",
-    "conflict",
-    "unprocessable_entity",
-    "rate_limit_exceeded",
-    "insufficient_quota",
-    "server_error",
-    "overloaded",
-    "connection_reset",
-];
 
 /// The failure a preset names, or `None` for an unknown name.
 ///
@@ -243,49 +229,6 @@ impl ErrorMix {
     }
 }
 
-/// One `--error-mix` item: `preset=weight`, or a bare `preset` weighing 1.
-///
-/// ```
-/// use openai_mock::scenario::faults::parse_mix_item;
-/// assert_eq!(parse_mix_item("overloaded=3"), Ok(("overloaded".to_string(), 3)));
-/// assert!(parse_mix_item("teapot").unwrap_err().contains("unknown preset"));
-/// ```
-pub fn parse_mix_item(item: &str) -> Result<(String, u32), String> {
-    let (name, weight) = match item.split_once('=') {
-        Some((name, weight)) => {
-            let weight = weight
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| format!("error mix `{item}`: the weight must be a whole number"))?;
-            (name.trim(), weight)
-        }
-        None => (item.trim(), 1),
-    };
-    if preset(name).is_none() {
-        return Err(format!(
-            "error mix: unknown preset `{name}`; the presets are {}",
-            PRESETS.join(", ")
-        ));
-    }
-    Ok((name.to_string(), weight))
-}
-
-/// Parses an error rate: a number from 0 to 1.
-///
-/// ```
-/// use openai_mock::scenario::faults::parse_rate;
-/// assert_eq!(parse_rate("0.05"), Ok(0.05));
-/// assert!(parse_rate("5%").is_err());
-/// assert!(parse_rate("1.5").is_err());
-/// ```
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|rate| (0.0..=1.0).contains(rate))
-        .ok_or_else(|| format!("`{text}` is not a rate from 0 to 1 (e.g. 0.05)"))
-}
-
 /// Whether a uniform draw from `rng` falls under `rate` (0 never, 1 always).
 pub fn strikes(rate: f64, rng: &mut Rng) -> bool {
     if rate <= 0.0 {
@@ -298,10 +241,11 @@ pub fn strikes(rate: f64, rng: &mut Rng) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ERROR_PRESETS;
 
     #[test]
     fn every_preset_exists_and_statuses_pick_presets() {
-        for name in PRESETS {
+        for name in ERROR_PRESETS {
             assert!(preset(name).is_some(), "{name}");
         }
         for status in [400, 401, 403, 404, 409, 422, 429, 500, 503, 502, 451] {

@@ -14,8 +14,8 @@
 //!   error event after N events and ends; `stream_stall_after: N` pauses after N events for
 //!   `stream_stall_ms` (default: an hour, i.e. until the client gives up), then goes on.
 
-use crate::behave::tokens::Encoding;
-use crate::stream::Event;
+use crate::services::sse::Event;
+use crate::services::tokens::Encoding;
 use bytes::Bytes;
 use futures_util::Stream;
 use serde_json::{json, Value};
@@ -122,11 +122,12 @@ impl StreamPlan {
 }
 
 /// The error event a stream sends for `stream_error_after`: a typed `error` event for
-/// `/responses`, `data: {"error": {...}}` for the other streams (as the real API does).
-pub fn error_event(operation: &str, sequence_number: usize) -> Event {
+/// streams of typed events whose endpoint says so (`/responses`), `data: {"error": {...}}`
+/// for the other streams (as the real API does).
+pub fn error_event(typed: bool, sequence_number: usize) -> Event {
     const MESSAGE: &str =
         "The server had an error while processing your request (simulated by openai-mock).";
-    if operation == "createResponse" {
+    if typed {
         let data = json!({
             "type": "error", "code": "server_error", "message": MESSAGE, "param": null,
             "sequence_number": sequence_number,
@@ -204,15 +205,16 @@ pub fn paced(
     })
 }
 
-/// The body of a stream of `events` for `operation`, paced and disturbed as `plan` says
-/// (see [`paced`]); the error event of `stream_error_after` is [`error_event`].
+/// The body of a stream of `events`, paced and disturbed as `plan` says (see [`paced`]);
+/// the error event of `stream_error_after` is [`error_event`] (`typed_errors` as the
+/// endpoint declares).
 pub fn paced_events(
-    operation: &str,
+    typed_errors: bool,
     events: &[Event],
     plan: StreamPlan,
 ) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
     let encoded = events.iter().map(|e| Bytes::from(e.encode())).collect();
-    let error = error_event(operation, plan.error_after.unwrap_or(0)).encode();
+    let error = error_event(typed_errors, plan.error_after.unwrap_or(0)).encode();
     paced(encoded, plan, Bytes::from(error))
 }
 
@@ -489,10 +491,10 @@ mod tests {
 
     #[test]
     fn error_events_match_the_endpoint() {
-        let typed = error_event("createResponse", 7);
+        let typed = error_event(true, 7);
         assert_eq!(typed.name.as_deref(), Some("error"));
         assert!(typed.data.contains("\"sequence_number\":7"));
-        let chat = error_event("createChatCompletion", 3);
+        let chat = error_event(false, 3);
         let data: Value = serde_json::from_str(&chat.data).unwrap();
         assert_eq!(data["error"]["type"], "server_error");
     }

@@ -16,77 +16,15 @@
 //! instructions, counted with the model's tokenizer) plus its `max_tokens` /
 //! `max_completion_tokens` / `max_output_tokens` when given.
 
-use super::facts::content_text;
 use super::faults::SimulatedError;
-use crate::behave::tokens::Encoding;
+use crate::config::RateLimit;
 use crate::error::ApiError;
+use crate::services::conversation::content_text;
+use crate::services::tokens::Encoding;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// One configured limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Only for this API key.
-    pub key: Option<String>,
-    /// Only for this model.
-    pub model: Option<String>,
-    /// Requests per minute.
-    pub rpm: Option<u64>,
-    /// Tokens per minute.
-    pub tpm: Option<u64>,
-}
-
-impl std::str::FromStr for RateLimit {
-    type Err = String;
-
-    /// Parses `field=value` items separated by spaces or commas; the fields are `key`,
-    /// `model`, `rpm` and `tpm`, and `rpm` or `tpm` is required.
-    ///
-    /// ```
-    /// use openai_mock::scenario::limits::RateLimit;
-    /// let limit: RateLimit = "key=sk-a model=gpt-4o rpm=3".parse().unwrap();
-    /// assert_eq!((limit.key.as_deref(), limit.rpm, limit.tpm), (Some("sk-a"), Some(3), None));
-    /// assert!("key=sk-a".parse::<RateLimit>().is_err());
-    /// ```
-    fn from_str(text: &str) -> Result<RateLimit, String> {
-        let mut limit = RateLimit {
-            key: None,
-            model: None,
-            rpm: None,
-            tpm: None,
-        };
-        let bad = |why: &str| format!("rate limit `{text}`: {why}");
-        for item in text.split([' ', ',', '\t']).filter(|s| !s.is_empty()) {
-            let (field, value) = item
-                .split_once('=')
-                .ok_or_else(|| bad(&format!("`{item}` is not field=value")))?;
-            let number = || {
-                value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad(&format!("`{field}` must be a whole number above 0")))
-            };
-            match field {
-                "key" => limit.key = Some(value.to_string()),
-                "model" => limit.model = Some(value.to_string()),
-                "rpm" => limit.rpm = Some(number()?),
-                "tpm" => limit.tpm = Some(number()?),
-                _ => {
-                    return Err(bad(&format!(
-                        "unknown field `{field}`; the fields are key, model, rpm and tpm"
-                    )))
-                }
-            }
-        }
-        if limit.rpm.is_none() && limit.tpm.is_none() {
-            return Err(bad("give rpm=N and/or tpm=N"));
-        }
-        Ok(limit)
-    }
-}
 
 impl RateLimit {
     /// How specifically this entry applies to (key, model); `None` when it does not.

@@ -1,6 +1,7 @@
 //! The request log behind `GET /__mock/requests`: the last [`CAPACITY`] API requests,
 //! oldest first, with what the scenario machinery did to each.
 
+use super::Trace;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -26,20 +27,9 @@ pub struct Entry {
     pub operation: Option<String>,
     /// The answer's status (0 for a dropped connection).
     pub status: u16,
-    /// The body's `model`.
-    pub model: Option<String>,
-    /// The rule that answered, by name.
-    pub rule: Option<String>,
-    /// The rule's step that answered (0-based).
-    pub step: Option<usize>,
-    /// The conversation the request was counted under (see the scenario module notes).
-    pub conversation: Option<String>,
-    /// The injected fault, if any (`rate_limit`, a preset name, or `control_header`).
-    pub fault: Option<String>,
-    /// The `x-stainless-retry-count` the SDKs send on retries.
-    pub retry_count: Option<u32>,
-    /// The `x-mock-label` header.
-    pub label: Option<String>,
+    /// What the scenario machinery did (model, rule, step, conversation, fault, ...).
+    #[serde(flatten)]
+    pub trace: Trace,
     /// Milliseconds until the answer's head was ready (stream bodies continue after).
     pub duration_ms: f64,
 }

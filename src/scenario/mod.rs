@@ -46,13 +46,14 @@ pub mod log;
 pub mod rules;
 pub mod template;
 
+pub use crate::services::model::script::{Scripted, ScriptedToolCall};
 pub use facts::Facts;
 pub use faults::{Failure, SimulatedError};
 pub use latency::{Overrides, StreamPlan};
-pub use limits::RateLimit;
 pub use rules::{RuleSet, RulesError};
 
 use crate::catalog::{Catalog, Operation};
+use crate::endpoints::{Continuation, Endpoint};
 use crate::error::ApiError;
 use crate::generate::{fnv1a, new_id, prefix_for_object, Rng};
 use crate::validate::ValidRequest;
@@ -73,30 +74,6 @@ pub const RELOAD_INTERVAL: Duration = Duration::from_millis(500);
 /// The most `/responses` ids remembered for conversation tracking.
 const REMEMBERED_RESPONSES: usize = 10_000;
 
-/// Assistant output a rule scripted for one request.
-///
-/// The behaviour of the text endpoints (chat completions, `/responses`, legacy completions)
-/// answers with this output instead of composing its own, and computes everything else
-/// (usage, finish reason, logprobs, streaming) from it as usual.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Scripted {
-    /// The assistant's text.
-    pub text: Option<String>,
-    /// The assistant's tool calls, in order.
-    pub tool_calls: Vec<ScriptedToolCall>,
-}
-
-/// One scripted tool call.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScriptedToolCall {
-    /// The call id (`call_…`), given by the rule or fresh.
-    pub id: String,
-    /// The function's name.
-    pub name: String,
-    /// The arguments, as JSON text.
-    pub arguments: String,
-}
-
 /// The scenario settings of a server (from its flags, environment and config file).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -109,7 +86,7 @@ pub struct Settings {
     /// `--error-mix`: which failures, how often.
     pub error_mix: ErrorMix,
     /// `--rate-limit` entries.
-    pub rate_limits: Vec<RateLimit>,
+    pub rate_limits: Vec<crate::config::RateLimit>,
     /// `--latency-ms` and the other latency flags.
     pub latency: Overrides,
     /// The file holding the `rules` (the `--config` file).
@@ -154,6 +131,8 @@ pub struct Plan {
     pub headers: Vec<(String, String)>,
     /// What happened, for the request log.
     pub trace: Trace,
+    /// Whether the answer can be continued by id, so its conversation is remembered.
+    pub remember_answer: bool,
 }
 
 /// The answer a [`Plan`] calls for.
@@ -176,25 +155,27 @@ pub enum Outcome {
 }
 
 /// What the scenario machinery did to a request, for the request log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Trace {
     /// The operation id.
+    #[serde(skip)]
     pub operation: String,
     /// The request's model.
     pub model: Option<String>,
-    /// The rule that answered.
+    /// The rule that answered, by name.
     pub rule: Option<String>,
-    /// Its step (0-based).
+    /// The rule's step that answered (0-based).
     pub step: Option<usize>,
-    /// The conversation key.
+    /// The conversation the request was counted under (see the module notes).
     pub conversation: Option<String>,
-    /// The injected fault.
+    /// The injected fault, if any (`rate_limit`, a preset name, or `control_header`).
     pub fault: Option<String>,
-    /// `x-stainless-retry-count`.
+    /// The `x-stainless-retry-count` the SDKs send on retries.
     pub retry_count: Option<u32>,
-    /// `x-mock-label`.
+    /// The `x-mock-label` header.
     pub label: Option<String>,
     /// Whether the connection is dropped instead of answered.
+    #[serde(skip)]
     pub dropped: bool,
 }
 
@@ -361,17 +342,19 @@ impl Engine {
         }))
     }
 
-    /// Decides what to do with a validated request (see the module notes for the order).
-    /// `api_key` is the bearer key, used for rate limits.
+    /// Decides what to do with a validated request to `op`, served by `endpoint` (see the
+    /// module notes for the order). `api_key` is the bearer key, used for rate limits.
     pub fn plan(
         &self,
         op: &Operation,
+        endpoint: &Endpoint,
         request: &ValidRequest,
         headers: &HeaderMap,
         api_key: Option<&str>,
     ) -> Plan {
         let facts = Facts::of(op, request);
         let mut plan = Plan {
+            remember_answer: endpoint.continuation.is_some(),
             trace: Trace {
                 operation: op.id.clone(),
                 model: facts.model.clone(),
@@ -459,7 +442,7 @@ impl Engine {
         let conversation = controls
             .conversation
             .clone()
-            .unwrap_or_else(|| self.conversation_of(op, request, &facts));
+            .unwrap_or_else(|| self.conversation_of(endpoint, request, &facts));
         plan.trace.conversation = Some(conversation.clone());
         let chosen =
             match &controls.rule {
@@ -529,30 +512,21 @@ impl Engine {
             path: path.to_string(),
             operation: operation.map(str::to_string),
             status: if trace.dropped { 0 } else { status },
-            model: trace.model,
-            rule: trace.rule,
-            step: trace.step,
-            conversation: trace.conversation,
-            fault: trace.fault,
-            retry_count: trace.retry_count,
-            label: trace.label,
+            trace,
             duration_ms: elapsed.as_secs_f64() * 1000.0,
         });
     }
 
     /// The conversation key of a request (see the module notes).
-    fn conversation_of(&self, op: &Operation, request: &ValidRequest, facts: &Facts) -> String {
-        let body = &request.body;
-        if op.id == "createResponse" {
-            let named = match body.get("conversation") {
-                Some(Value::String(id)) => Some(id.as_str()),
-                Some(object) => object.get("id").and_then(Value::as_str),
-                None => None,
-            };
-            if let Some(id) = named {
-                return format!("conversation:{id}");
-            }
-            if let Some(previous) = body.get("previous_response_id").and_then(Value::as_str) {
+    fn conversation_of(
+        &self,
+        endpoint: &Endpoint,
+        request: &ValidRequest,
+        facts: &Facts,
+    ) -> String {
+        match endpoint.continuation.and_then(|read| read(request)) {
+            Some(Continuation::Conversation(id)) => return format!("conversation:{id}"),
+            Some(Continuation::Answer(previous)) => {
                 let remembered = self
                     .conversations
                     .lock()
@@ -560,6 +534,7 @@ impl Engine {
                     .and_then(|c| c.by_response.get(previous).cloned());
                 return remembered.unwrap_or_else(|| format!("response:{previous}"));
             }
+            None => {}
         }
         if facts.system_prompt.is_empty() && facts.first_user_message.is_empty() {
             return String::new();
@@ -571,10 +546,11 @@ impl Engine {
         format!("messages:{hash:016x}")
     }
 
-    /// Remembers which conversation a `/responses` answer belongs to, so a later request
-    /// naming it in `previous_response_id` continues that conversation.
+    /// Remembers which conversation an answer that can be continued (a `/responses`
+    /// answer) belongs to, so a later request naming it (`previous_response_id`) continues
+    /// that conversation.
     pub fn remember_answer(&self, plan: &Plan, answer: &Value) {
-        if plan.trace.operation != "createResponse" {
+        if !plan.remember_answer {
             return;
         }
         let (Some(conversation), Some(id)) = (
@@ -797,7 +773,13 @@ mod tests {
             body: json!({"model": "gpt-4o", "messages": messages}),
             ..ValidRequest::default()
         };
-        engine.plan(op, &request, headers, Some("sk-test"))
+        engine.plan(
+            op,
+            &crate::endpoints::chat::ENDPOINT,
+            &request,
+            headers,
+            Some("sk-test"),
+        )
     }
 
     fn text_of(plan: &Plan) -> String {
@@ -978,7 +960,13 @@ mod tests {
                 body,
                 ..ValidRequest::default()
             };
-            engine.plan(op, &request, &none, None)
+            engine.plan(
+                op,
+                &crate::endpoints::responses::CREATE,
+                &request,
+                &none,
+                None,
+            )
         };
         let first = ask(json!({"model": "gpt-4o", "input": "start"}));
         assert_eq!(text_of(&first), "A");

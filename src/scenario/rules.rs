@@ -648,7 +648,7 @@ fn read_body_file(path: &Path, shown: &str) -> Result<Value, Located> {
 }
 
 fn compile_error(spec: &Value) -> Result<Action, Located> {
-    let presets = || faults::PRESETS.join(", ");
+    let presets = || crate::config::ERROR_PRESETS.join(", ");
     let fields = match spec {
         Value::String(name) => {
             return match faults::preset(name) {

@@ -1,10 +1,12 @@
 //! Bearer-key authentication, with the real API's 401 envelopes.
 //!
-//! By default any non-empty key is accepted. `--api-key` restricts the keys accepted for
-//! ordinary operations and `--admin-api-key` those for the operations the spec secures with
-//! `AdminApiKeyAuth`.
+//! A request's `Authorization` header is read once, into [`Credentials`]; the later steps
+//! (the key check, rate limits, the log line) use that. By default any non-empty key is
+//! accepted. `--api-key` restricts the keys accepted for ordinary operations and
+//! `--admin-api-key` those for the operations the spec secures with `AdminApiKeyAuth`.
 
-use crate::error::ApiError;
+use crate::error::{mask_key, ApiError};
+use poem::http::{header, HeaderMap};
 
 /// The keys the server accepts.
 #[derive(Debug, Clone, Default)]
@@ -15,18 +17,40 @@ pub struct Keys {
     pub admin_api_keys: Vec<String>,
 }
 
-impl Keys {
-    /// Checks the `Authorization` header of a request for an operation.
-    pub fn check(&self, authorization: Option<&str>, admin: bool) -> Result<(), ApiError> {
-        let key = authorization
-            .map(str::trim)
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+/// What a request's `Authorization` header says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Credentials {
+    /// The bearer key (`Authorization: Bearer <key>`), when one is given.
+    pub key: Option<String>,
+}
+
+impl Credentials {
+    /// Reads the `Authorization` header of a request.
+    pub fn from_headers(headers: &HeaderMap) -> Credentials {
+        let key = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
             .filter(|key| !key.is_empty())
+            .map(str::to_string);
+        Credentials { key }
+    }
+
+    /// The key as it may be logged (`sk-ab****yz`), or `-` when there is none.
+    pub fn masked(&self) -> String {
+        self.key.as_deref().map_or_else(|| "-".into(), mask_key)
+    }
+}
+
+impl Keys {
+    /// Checks the credentials of a request for an operation (`admin`: secured by the
+    /// admin key).
+    pub fn check(&self, credentials: &Credentials, admin: bool) -> Result<(), ApiError> {
+        let key = credentials
+            .key
+            .as_deref()
             .ok_or_else(ApiError::missing_api_key)?;
         let accepted = if admin {
             &self.admin_api_keys
@@ -45,12 +69,30 @@ impl Keys {
 mod tests {
     use super::*;
 
+    fn credentials(authorization: Option<&str>) -> Credentials {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = authorization {
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        }
+        Credentials::from_headers(&headers)
+    }
+
     #[test]
     fn any_non_empty_key_is_accepted_by_default() {
         let keys = Keys::default();
-        assert!(keys.check(Some("Bearer My API Key"), false).is_ok());
-        assert_eq!(keys.check(None, false).unwrap_err().status, 401);
-        assert_eq!(keys.check(Some("Bearer "), false).unwrap_err().code, None);
+        assert!(keys
+            .check(&credentials(Some("Bearer My API Key")), false)
+            .is_ok());
+        assert_eq!(
+            keys.check(&credentials(None), false).unwrap_err().status,
+            401
+        );
+        assert_eq!(
+            keys.check(&credentials(Some("Bearer ")), false)
+                .unwrap_err()
+                .code,
+            None
+        );
     }
 
     #[test]
@@ -59,10 +101,30 @@ mod tests {
             api_keys: vec!["sk-good".into()],
             admin_api_keys: vec!["sk-admin".into()],
         };
-        assert!(keys.check(Some("Bearer sk-good"), false).is_ok());
-        assert!(keys.check(Some("Bearer sk-good"), true).is_err());
-        let error = keys.check(Some("Bearer sk-abcdefghyz"), false).unwrap_err();
+        assert!(keys
+            .check(&credentials(Some("Bearer sk-good")), false)
+            .is_ok());
+        assert!(keys
+            .check(&credentials(Some("Bearer sk-good")), true)
+            .is_err());
+        let error = keys
+            .check(&credentials(Some("Bearer sk-abcdefghyz")), false)
+            .unwrap_err();
         assert_eq!(error.code.as_deref(), Some("invalid_api_key"));
         assert!(error.message.contains("sk-ab******yz"));
+    }
+
+    #[test]
+    fn the_header_is_read_once_into_a_bearer_key() {
+        assert_eq!(
+            credentials(Some("bearer  sk-x ")).key.as_deref(),
+            Some("sk-x")
+        );
+        assert_eq!(credentials(Some("Basic abc")).key, None);
+        assert_eq!(
+            credentials(Some("Bearer sk-abcdefghyz")).masked(),
+            "sk-ab******yz"
+        );
+        assert_eq!(credentials(None).masked(), "-");
     }
 }

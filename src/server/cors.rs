@@ -11,7 +11,7 @@
 //!
 //! With `--cors false` this layer is not installed at all.
 
-use super::pipeline::json_response;
+use super::respond::json_response;
 use crate::error::ApiError;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Middleware, Request, Response};

@@ -75,7 +75,7 @@ pub fn openapi(path: &str) -> Option<Response> {
                     "The embedded spec could not be converted to JSON; use /openapi.yaml.",
                 )
                 .with_status(500);
-                return Some(super::pipeline::json_response(
+                return Some(super::respond::json_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &error.body(),
                 ));

@@ -22,13 +22,15 @@ mod in_process;
 mod info;
 mod listeners;
 mod pipeline;
+mod respond;
 mod tls;
 
 pub use auth::Keys;
 pub use cors::Cors;
 pub use in_process::{MockServer, MockServerBuilder};
 pub use info::{spec_date, ServerInfo, OPENAPI_YAML};
-pub use pipeline::{Pipeline, Settings, OPENAI_VERSION};
+pub use pipeline::{Pipeline, Settings};
+pub use respond::OPENAI_VERSION;
 pub use tls::{Tls, GENERATED_CERT_NAMES};
 
 use crate::catalog::Catalog;
@@ -137,7 +139,9 @@ pub fn settings(config: &Config, info: ServerInfo, scenarios: Arc<scenario::Engi
         },
         seed: config.seed,
         max_body_bytes: config.max_body_bytes,
-        float_embeddings: config.float_embeddings,
+        options: crate::endpoints::Options {
+            float_embeddings: config.float_embeddings,
+        },
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         info: Arc::new(info),
         scenarios,
@@ -244,5 +248,5 @@ fn panic_response(_panic: Box<dyn std::any::Any + Send>) -> poem::Response {
         )
         .with_status(500)
     };
-    pipeline::json_response(StatusCode::INTERNAL_SERVER_ERROR, &error.body())
+    respond::json_response(StatusCode::INTERNAL_SERVER_ERROR, &error.body())
 }

@@ -1,27 +1,33 @@
-//! The request pipeline: route → authenticate → validate → generate → respond.
+//! The request pipeline, one named step each:
 //!
-//! One [`Pipeline`] serves every operation of the catalog. Each request is matched against
-//! the compiled routes (under both `/v1/...` and `/...`), its key checked, its parameters
-//! and body validated, and the answer built as JSON, server-sent events or bytes. Every
-//! answer, errors included, carries the headers the SDKs read.
+//! **builtin** (`/health`, `/`, `/openapi.*`, `/__mock/…`) → **route** (under `/v1/...`
+//! and `/...`) → **authenticate** (the `Authorization` header, read once into
+//! [`Credentials`]) → **read the body** → **validate** → **check** (what the endpoint
+//! refuses beyond the schema) → **plan** (the scenario engine: rules, faults, limits,
+//! latency) → **answer** (JSON, server-sent events or bytes, built by the operation's
+//! [`Endpoint`]).
+//!
+//! Each request ends in one [`Outcome`], which the log line and the request log share.
+//! Every answer, errors included, carries the headers the SDKs read.
 
-use super::auth::Keys;
-use crate::behave;
+use super::auth::{Credentials, Keys};
+use super::respond::{
+    add_headers, add_standard_headers, error_response, json_response, request_id,
+};
 use crate::catalog::{Catalog, Operation, RouteMatch};
+use crate::endpoints::{self, Call, Endpoint, Options, Table};
 use crate::error::ApiError;
-use crate::generate::{self, fnv1a, media, Generator, Rng};
+use crate::generate::{self, fnv1a, Generator, Rng};
 use crate::scenario::{self, latency, Failure, Plan};
-use crate::stream;
+use crate::services::sse::{typed_events, Event};
+use crate::services::tokens::Encoding;
 use crate::validate::{self, ValidRequest};
 use bytes::Bytes;
-use poem::http::{header, HeaderValue, Method, StatusCode};
-use poem::{Body, Endpoint, Request, Response};
+use poem::http::{header, Method, StatusCode};
+use poem::{Body, Endpoint as PoemEndpoint, Request, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// The version string the real API sends in `openai-version`.
-pub const OPENAI_VERSION: &str = "2020-10-01";
 
 /// Server settings the pipeline needs.
 #[derive(Debug, Clone)]
@@ -38,21 +44,64 @@ pub struct Settings {
     pub info: Arc<super::ServerInfo>,
     /// Rules, control headers, faults, rate limits and latency (see [`crate::scenario`]).
     pub scenarios: Arc<scenario::Engine>,
-    /// Answer base64 embedding requests with float arrays (`--float-embeddings`).
-    pub float_embeddings: bool,
+    /// Settings that change what endpoints answer.
+    pub options: Options,
 }
 
 /// The endpoint that answers every request.
 #[derive(Clone)]
 pub struct Pipeline {
     catalog: Arc<Catalog>,
+    endpoints: Arc<Table>,
     settings: Arc<Settings>,
 }
 
-/// What happened to a request, for the log line.
-struct Outcome {
+/// How a request ended, for the log line and the request log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outcome {
+    /// Not yet decided (the request is being answered).
+    #[default]
+    Pending,
+    /// An operational route outside the API (`/health`, `/__mock/…`, ...).
+    Builtin,
+    /// No operation has this method and path.
+    NoRoute,
+    /// The key is missing or not accepted.
+    Unauthorized,
+    /// The body is larger than `--max-body-bytes`.
+    TooLarge,
+    /// The request failed validation against the spec.
+    Invalid,
+    /// Schema-valid, but refused as the real endpoint would (an unknown model, ...).
+    Refused,
+    /// Valid and answered (by the endpoint, a rule or a fault).
+    Answered,
+    /// Not read and answered within the request timeout.
+    TimedOut,
+}
+
+impl Outcome {
+    /// The name the log line shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "",
+            Outcome::Builtin => "builtin",
+            Outcome::NoRoute => "no_route",
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::TooLarge => "too_large",
+            Outcome::Invalid => "invalid",
+            Outcome::Refused => "refused",
+            Outcome::Answered => "valid",
+            Outcome::TimedOut => "timeout",
+        }
+    }
+}
+
+/// What the log needs to know about a request once it is answered.
+#[derive(Default)]
+struct Record {
+    outcome: Outcome,
     operation: Option<String>,
-    validation: &'static str,
     /// What the scenario engine did, once the request got that far.
     scenario: Option<scenario::Trace>,
 }
@@ -61,55 +110,125 @@ impl Pipeline {
     /// A pipeline over `catalog`.
     pub fn new(catalog: Arc<Catalog>, settings: Settings) -> Pipeline {
         Pipeline {
+            endpoints: Arc::new(Table::new(&catalog)),
             catalog,
             settings: Arc::new(settings),
         }
     }
 
-    async fn answer(&self, mut req: Request, outcome: &mut Outcome) -> Result<Response, ApiError> {
+    async fn answer(
+        &self,
+        mut req: Request,
+        credentials: &Credentials,
+        record: &mut Record,
+    ) -> Result<Response, ApiError> {
         let method = req.method().clone();
         let full_path = req.uri().path().to_string();
         if let Some(response) = self.builtin(&method, &full_path) {
-            outcome.validation = "builtin";
+            record.outcome = Outcome::Builtin;
             return Ok(response);
         }
+        let (index, path_params) = self
+            .route(&method, &full_path)
+            .inspect_err(|_| record.outcome = Outcome::NoRoute)?;
+        let op = &self.catalog.operations[index];
+        let endpoint = self.endpoints.entry(index);
+        record.operation = Some(op.id.clone());
+        self.settings
+            .keys
+            .check(credentials, op.admin)
+            .inspect_err(|_| record.outcome = Outcome::Unauthorized)?;
+        let body = self
+            .read_body(&mut req)
+            .await
+            .inspect_err(|_| record.outcome = Outcome::TooLarge)?;
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let query = req.uri().query();
+        let mut request = validate::validate(
+            &self.catalog,
+            op,
+            path_params,
+            query,
+            content_type,
+            body.clone(),
+        )
+        .await
+        .inspect_err(|_| record.outcome = Outcome::Invalid)?;
+        request.origin = origin(&req);
+        let call = self.call(op, &request, None);
+        (endpoint.check)(&call).inspect_err(|_| record.outcome = Outcome::Refused)?;
+        record.outcome = Outcome::Answered;
+        let plan = self.settings.scenarios.plan(
+            op,
+            endpoint,
+            &request,
+            req.headers(),
+            credentials.key.as_deref(),
+        );
+        record.scenario = Some(plan.trace.clone());
+        if !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        let mut response = match &plan.outcome {
+            scenario::Outcome::Fail(failure) => failure_response(failure),
+            _ => {
+                let script = plan.scripted();
+                let call = self.call(op, &request, script.as_ref());
+                self.respond(endpoint, &call, &body, &plan)
+            }
+        };
+        add_headers(&mut response, &plan.headers);
+        Ok(response)
+    }
+
+    fn call<'a>(
+        &'a self,
+        op: &'a Operation,
+        request: &'a ValidRequest,
+        script: Option<&'a scenario::Scripted>,
+    ) -> Call<'a> {
+        Call {
+            catalog: &self.catalog,
+            op,
+            request,
+            script,
+            options: self.settings.options,
+        }
+    }
+
+    /// The operation at `path` (under the base path or not) and its path parameters, or the
+    /// real API's 404 / 405.
+    fn route(
+        &self,
+        method: &Method,
+        full_path: &str,
+    ) -> Result<(usize, Vec<(String, String)>), ApiError> {
         let base = self.catalog.base_path.as_str();
         let path = match full_path.strip_prefix(base) {
             Some(rest) if !base.is_empty() && (rest.is_empty() || rest.starts_with('/')) => rest,
-            _ => full_path.as_str(),
+            _ => full_path,
         };
-        let shown_path = if full_path.starts_with(base) {
-            full_path.clone()
-        } else {
-            format!("{base}{full_path}")
+        let shown_path = || match full_path.starts_with(base) {
+            true => full_path.to_string(),
+            false => format!("{base}{full_path}"),
         };
-        let (index, path_params) = match self.catalog.router.find(method.as_str(), path) {
-            RouteMatch::Found(index, params) => (index, params),
-            RouteMatch::MethodNotAllowed(allowed) => {
-                outcome.validation = "no_route";
-                return Err(ApiError::method_not_allowed(
-                    method.as_str(),
-                    &shown_path,
-                    &allowed,
-                ));
-            }
-            RouteMatch::NotFound => {
-                outcome.validation = "no_route";
-                return Err(ApiError::unknown_route(method.as_str(), &shown_path));
-            }
-        };
-        let op = &self.catalog.operations[index];
-        outcome.operation = Some(op.id.clone());
-        let authorization = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        self.settings
-            .keys
-            .check(authorization, op.admin)
-            .inspect_err(|_| {
-                outcome.validation = "unauthorized";
-            })?;
+        match self.catalog.router.find(method.as_str(), path) {
+            RouteMatch::Found(index, params) => Ok((index, params)),
+            RouteMatch::MethodNotAllowed(allowed) => Err(ApiError::method_not_allowed(
+                method.as_str(),
+                &shown_path(),
+                &allowed,
+            )),
+            RouteMatch::NotFound => Err(ApiError::unknown_route(method.as_str(), &shown_path())),
+        }
+    }
+
+    /// The whole body, refused with a 413 past `--max-body-bytes` (before reading, when
+    /// `content-length` already says so).
+    async fn read_body(&self, req: &mut Request) -> Result<Bytes, ApiError> {
         let limit = self.settings.max_body_bytes;
         let declared_length = req
             .headers()
@@ -117,17 +236,9 @@ impl Pipeline {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         if declared_length.is_some_and(|len| len > limit) {
-            outcome.validation = "too_large";
             return Err(ApiError::body_too_large(limit));
         }
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let query = req.uri().query().map(str::to_string);
-        let body = req
-            .take_body()
+        req.take_body()
             .into_bytes_limit(limit)
             .await
             .map_err(|e| match e {
@@ -135,38 +246,11 @@ impl Pipeline {
                 other => {
                     ApiError::invalid_request(format!("Could not read the request body: {other}"))
                 }
-            })?;
-        let request = validate::validate(
-            &self.catalog,
-            op,
-            path_params,
-            query.as_deref(),
-            content_type.as_deref(),
-            body.clone(),
-        )
-        .await
-        .inspect_err(|_| outcome.validation = "invalid")?;
-        let mut request = request;
-        request.origin = origin(&req);
-        behave::check(&self.catalog, op, &request)
-            .inspect_err(|_| outcome.validation = "refused")?;
-        outcome.validation = "valid";
-        let api_key = authorization_key(&req);
-        let plan = (self.settings.scenarios).plan(op, &request, req.headers(), api_key.as_deref());
-        request.scripted = plan.scripted();
-        outcome.scenario = Some(plan.trace.clone());
-        if !plan.delay.is_zero() {
-            tokio::time::sleep(plan.delay).await;
-        }
-        let mut response = match &plan.outcome {
-            scenario::Outcome::Fail(failure) => failure_response(failure),
-            _ => self.respond(op, &request, &body, &plan),
-        };
-        add_headers(&mut response, &plan.headers);
-        Ok(response)
+            })
     }
 
-    /// `/health` and the server-info root, outside the API surface.
+    /// `/health`, the server-info root, the spec, images the mock served, and `/__mock/…`:
+    /// routes outside the API surface.
     fn builtin(&self, method: &Method, path: &str) -> Option<Response> {
         if let Some((status, body)) = self.settings.scenarios.admin(method.as_str(), path) {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -178,9 +262,9 @@ impl Pipeline {
         if let Some(name) = path
             .strip_prefix(self.catalog.base_path.as_str())
             .unwrap_or(path)
-            .strip_prefix(behave::images::URL_PREFIX)
+            .strip_prefix(endpoints::images::URL_PREFIX)
         {
-            let image = behave::images::image_at(name)?;
+            let image = endpoints::images::image_at(name)?;
             return Some(
                 Response::builder()
                     .header(header::CONTENT_TYPE, image.content_type)
@@ -195,45 +279,23 @@ impl Pipeline {
         Some(json_response(StatusCode::OK, &body))
     }
 
-    fn respond(
-        &self,
-        op: &Operation,
-        request: &ValidRequest,
-        raw_body: &Bytes,
-        plan: &Plan,
-    ) -> Response {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        // Text-generating endpoints are seeded by the fields that decide their content, so
-        // `stream`, `stop` or `max_tokens` change how the answer is delivered, not what it is.
-        let content_key = behave::content_key(op, request);
-        let seed = fnv1a(&[
-            &plan.seed.unwrap_or(self.settings.seed).to_le_bytes(),
-            op.id.as_bytes(),
-            request_key(request).as_bytes(),
-            content_key.as_deref().map_or(raw_body, str::as_bytes),
-        ]);
-        let mut generator = Generator::new(
-            &self.catalog.schemas,
-            &self.catalog.fixtures,
-            Rng::new(seed),
-            now,
-        );
+    /// The answer to a valid request the scenario engine lets through: the endpoint's (or a
+    /// rule's) body, as JSON, a stream or bytes.
+    fn respond(&self, endpoint: &Endpoint, call: &Call, raw_body: &Bytes, plan: &Plan) -> Response {
+        let mut generator = self.generator(endpoint, call, raw_body, plan);
+        let op = call.op;
         let mut status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
         let mut answer = match op.response.content_type.as_deref() {
             Some("application/json") | None => {
-                generate::json_response(&self.catalog, op, request, &mut generator)
+                generate::json_response(&self.catalog, op, call.request, &mut generator)
             }
             _ => None,
         };
         if let Some(answer) = answer.as_mut() {
-            behave::shape(&self.catalog, op, request, answer, &mut generator);
+            (endpoint.shape)(call, answer, &mut generator);
             self.settings.scenarios.remember_answer(plan, answer);
-            if self.settings.float_embeddings && op.id == "createEmbedding" {
-                behave::embeddings::as_floats(answer);
-            }
         }
+        let wants_stream = (endpoint.wants_stream)(call);
         // A rule's whole body replaces the answer (and is streamed when asked to be).
         if let scenario::Outcome::Body {
             status: given,
@@ -241,35 +303,22 @@ impl Pipeline {
         } = &plan.outcome
         {
             status = StatusCode::from_u16(*given).unwrap_or(StatusCode::OK);
-            if !stream::is_requested(op, request) {
+            if !wants_stream {
                 return json_response(status, body);
             }
             answer = Some(body.clone());
         }
-        if stream::is_requested(op, request) {
-            let mut events =
-                stream::events(&self.catalog, op, request, answer.as_ref(), &mut generator);
-            if let Some(tokens) = plan.stream.chunk_tokens {
-                let model = request.body.get("model").and_then(Value::as_str);
-                let encoding = behave::tokens::Encoding::for_model(model.unwrap_or(""));
-                events = latency::rechunk(events, tokens, encoding);
-            }
-            let body = if plan.stream.is_immediate() {
-                Body::from_string(events.iter().map(stream::Event::encode).collect())
-            } else {
-                Body::from_bytes_stream(latency::paced_events(&op.id, &events, plan.stream))
-            };
-            return Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .header(header::CACHE_CONTROL, "no-cache")
-                .body(body);
+        if wants_stream {
+            let events = (endpoint.stream)(call, answer.as_ref()).unwrap_or_else(|| {
+                typed_events(&generate::variant_events(&self.catalog, op, &mut generator))
+            });
+            return stream_response(endpoint, call, events, plan);
         }
         match op.response.content_type.as_deref() {
             None => Response::builder().status(status).body(Body::empty()),
             Some("application/json") => {
                 let answer = answer.as_ref().unwrap_or(&Value::Null);
-                match behave::text_body(op, request, answer) {
+                match (endpoint.render)(call, answer) {
                     Some(text) => Response::builder()
                         .status(status)
                         .header(header::CONTENT_TYPE, text.content_type)
@@ -277,26 +326,8 @@ impl Pipeline {
                     None => json_response(status, answer),
                 }
             }
-            Some("application/sdp") => Response::builder()
-                .status(status)
-                .header(header::CONTENT_TYPE, "application/sdp")
-                .body(Body::from_string(sdp_answer(&mut generator.rng))),
-            Some(media_type) => {
-                let media = if op.id == "createSpeech" {
-                    behave::audio::speech(request)
-                } else {
-                    let wanted = request.query.get("variant").and_then(Value::as_str);
-                    let chosen = match wanted {
-                        Some("thumbnail") => op
-                            .response
-                            .content_types
-                            .iter()
-                            .find(|t| t.starts_with("image/"))
-                            .map_or(media_type, String::as_str),
-                        _ => media_type,
-                    };
-                    media::for_media_type(chosen)
-                };
+            Some(_) => {
+                let media = (endpoint.bytes)(call, &mut generator.rng);
                 Response::builder()
                     .status(status)
                     .header(header::CONTENT_TYPE, media.content_type)
@@ -304,6 +335,75 @@ impl Pipeline {
             }
         }
     }
+
+    /// The generator for one answer, seeded by `--seed` (or the plan's), the operation, the
+    /// path and query, and the fields that decide the content (the raw body when the
+    /// endpoint names none).
+    fn generator<'a>(
+        &'a self,
+        endpoint: &Endpoint,
+        call: &Call,
+        raw_body: &Bytes,
+        plan: &Plan,
+    ) -> Generator<'a> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let content_key = endpoint
+            .content_fields
+            .map(|fields| content_key(&call.request.body, fields));
+        let seed = fnv1a(&[
+            &plan.seed.unwrap_or(self.settings.seed).to_le_bytes(),
+            call.op.id.as_bytes(),
+            request_key(call.request).as_bytes(),
+            content_key.as_deref().map_or(raw_body, str::as_bytes),
+        ]);
+        Generator::new(
+            &self.catalog.schemas,
+            &self.catalog.fixtures,
+            Rng::new(seed),
+            now,
+        )
+    }
+}
+
+/// A streamed answer: `events` at once, or paced and disturbed as the plan says.
+fn stream_response(
+    endpoint: &Endpoint,
+    call: &Call,
+    mut events: Vec<Event>,
+    plan: &Plan,
+) -> Response {
+    if let Some(tokens) = plan.stream.chunk_tokens {
+        let model = call.request.body.get("model").and_then(Value::as_str);
+        let encoding = Encoding::for_model(model.unwrap_or(""));
+        events = latency::rechunk(events, tokens, encoding);
+    }
+    let body = if plan.stream.is_immediate() {
+        Body::from_string(events.iter().map(Event::encode).collect())
+    } else {
+        Body::from_bytes_stream(latency::paced_events(
+            endpoint.typed_stream_errors,
+            &events,
+            plan.stream,
+        ))
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body)
+}
+
+/// The canonical JSON of the `fields` of a request `body` that are present.
+fn content_key(body: &Value, fields: &[&str]) -> String {
+    let mut key = serde_json::Map::new();
+    for field in fields {
+        if let Some(value) = body.get(*field).filter(|v| !v.is_null()) {
+            key.insert((*field).to_string(), value.clone());
+        }
+    }
+    Value::Object(key).to_string()
 }
 
 /// The parts of a request that identify it for deterministic generation.
@@ -328,49 +428,6 @@ fn origin(req: &Request) -> Option<String> {
     Some(format!("{}://{authority}", req.scheme()))
 }
 
-/// A minimal SDP answer for WebRTC call creation.
-fn sdp_answer(rng: &mut Rng) -> String {
-    let session = rng.next_u64() % 1_000_000_000;
-    format!(
-        "v=0\r\no=- {session} 2 IN IP4 127.0.0.1\r\ns=openai-mock\r\nt=0 0\r\n\
-         a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n\
-         a=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n"
-    )
-}
-
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from_vec(serde_json::to_vec(body).unwrap_or_default()))
-}
-
-/// The bearer key of a request, for rate limits.
-fn authorization_key(req: &Request) -> Option<String> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .trim();
-    let (scheme, key) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| key.trim().to_string())
-}
-
-/// Adds `headers` to `response`, replacing same-named ones.
-fn add_headers(response: &mut Response, headers: &[(String, String)]) {
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            header::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-}
-
 /// The answer for a simulated failure: an error envelope with its headers, or a body that
 /// breaks off at once so the client sees the connection drop.
 fn failure_response(failure: &Failure) -> Response {
@@ -386,41 +443,23 @@ fn failure_response(failure: &Failure) -> Response {
     }
 }
 
-fn error_response(error: &ApiError) -> Response {
-    json_response(
-        StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
-        &error.body(),
-    )
-}
-
-impl Endpoint for Pipeline {
+impl PoemEndpoint for Pipeline {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let started = Instant::now();
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
-        let key = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .map_or_else(
-                || "-".to_string(),
-                |(_, key)| crate::error::mask_key(key.trim()),
-            );
-        let mut outcome = Outcome {
-            operation: None,
-            validation: "",
-            scenario: None,
-        };
+        let credentials = Credentials::from_headers(req.headers());
+        let mut record = Record::default();
         let timeout = self.settings.request_timeout;
-        let answered = tokio::time::timeout(timeout, self.answer(req, &mut outcome)).await;
+        let answered =
+            tokio::time::timeout(timeout, self.answer(req, &credentials, &mut record)).await;
         let mut response = match answered {
             Ok(Ok(response)) => response,
             Ok(Err(error)) => error_response(&error),
             Err(_) => {
-                outcome.validation = "timeout";
+                record.outcome = Outcome::TimedOut;
                 error_response(
                     &ApiError::invalid_request(format!(
                         "Request timed out: it was not read and answered within {} seconds.",
@@ -431,64 +470,29 @@ impl Endpoint for Pipeline {
             }
         };
         let elapsed = started.elapsed();
-        add_standard_headers(&mut response, elapsed.as_millis(), seed_request_id(started));
-        if outcome.validation != "builtin" {
-            let request_id = response
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+        let request_id = request_id(started);
+        if record.outcome != Outcome::Builtin {
             self.settings.scenarios.record(
                 &method,
                 &path,
-                outcome.operation.as_deref(),
+                record.operation.as_deref(),
                 response.status().as_u16(),
-                request_id,
-                outcome.scenario.as_ref(),
+                &request_id,
+                record.scenario.as_ref(),
                 elapsed,
             );
         }
+        add_standard_headers(&mut response, elapsed.as_millis(), request_id);
         tracing::info!(
             target: "openai_mock::request",
             %method,
             %path,
-            operation = outcome.operation.as_deref().unwrap_or("-"),
+            operation = record.operation.as_deref().unwrap_or("-"),
             status = response.status().as_u16(),
             ms = elapsed.as_secs_f64() * 1000.0,
-            validation = outcome.validation,
-            %key,
+            validation = record.outcome.as_str(),
+            key = %credentials.masked(),
         );
         Ok(response)
     }
-}
-
-fn seed_request_id(started: Instant) -> u64 {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    fnv1a(&[&n.to_le_bytes(), format!("{started:?}").as_bytes()])
-}
-
-/// The headers every answer carries: `x-request-id`, `openai-processing-ms`,
-/// `openai-version` and `x-ratelimit-*` (plausible values, unless a configured rate limit
-/// already set real ones).
-fn add_standard_headers(response: &mut Response, elapsed_ms: u128, id_seed: u64) {
-    let request_id = format!("req_{}", Rng::new(id_seed).hex(32));
-    let headers = response.headers_mut();
-    let mut set = |name: &'static str, value: String| {
-        if name.starts_with("x-ratelimit-") && headers.contains_key(name) {
-            return;
-        }
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    };
-    set("x-request-id", request_id);
-    set("openai-processing-ms", elapsed_ms.to_string());
-    set("openai-version", OPENAI_VERSION.to_string());
-    set("x-ratelimit-limit-requests", "10000".into());
-    set("x-ratelimit-remaining-requests", "9999".into());
-    set("x-ratelimit-reset-requests", "6ms".into());
-    set("x-ratelimit-limit-tokens", "30000000".into());
-    set("x-ratelimit-remaining-tokens", "29999000".into());
-    set("x-ratelimit-reset-tokens", "2ms".into());
 }

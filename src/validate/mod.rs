@@ -51,11 +51,6 @@ pub struct ValidRequest {
     /// `scheme://host[:port]` the client used to reach the mock, for URLs the mock serves
     /// itself (generated images); set by the server.
     pub origin: Option<String>,
-    /// Assistant output a scenario rule scripted for this request (set by the server after
-    /// validation, see [`crate::scenario`]). The text endpoints' behaviour answers with this
-    /// text and these tool calls instead of composing its own, and derives usage, finish
-    /// reason and streaming from them as usual.
-    pub scripted: Option<crate::scenario::Scripted>,
 }
 
 impl ValidRequest {
@@ -88,7 +83,6 @@ pub async fn validate(
         media_type: None,
         files: Vec::new(),
         origin: None,
-        scripted: None,
     };
     let Some(spec_body) = &op.body else {
         return Ok(request);

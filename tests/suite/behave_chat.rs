@@ -3,7 +3,7 @@
 //! Every answer is checked against the spec's response schema, over real HTTP.
 
 use crate::support::mock::{assert_valid_against, content, Mock};
-use openai_mock::behave::tokens::Encoding;
+use openai_mock::services::tokens::Encoding;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -3,7 +3,7 @@
 //! Every answer and chunk is checked against the spec's schemas, over real HTTP.
 
 use crate::support::mock::Mock;
-use openai_mock::behave::tokens::Encoding;
+use openai_mock::services::tokens::Encoding;
 use serde_json::{json, Value};
 
 const OP: &str = "createCompletion";

@@ -278,7 +278,7 @@ async fn too_many_dimensions_empty_input_and_long_input_are_rejected() {
         .unwrap()
         .starts_with("'$.input' is invalid."));
     let long = "word ".repeat(9000);
-    let tokens = openai_mock::behave::tokens::Encoding::Cl100k.count(&long);
+    let tokens = openai_mock::services::tokens::Encoding::Cl100k.count(&long);
     assert!(tokens > 8192);
     let (status, body) = mock
         .post(

@@ -488,7 +488,7 @@ async fn speech_wav_is_valid_and_lasts_in_proportion_to_the_text() {
     assert!((speedup - 2.0).abs() < 0.05, "speed 2 halves it: {speedup}");
     let seconds = f64::from(long_bytes) / 48_000.0;
     let characters = (SENTENCE.len() * 6) as f64;
-    let at_speaking_rate = characters / openai_mock::behave::audio::CHARACTERS_PER_SECOND;
+    let at_speaking_rate = characters / openai_mock::endpoints::audio::CHARACTERS_PER_SECOND;
     assert!(
         seconds > 0.9 * at_speaking_rate && seconds < 1.3 * at_speaking_rate,
         "{seconds} s for {characters} characters"
@@ -564,7 +564,7 @@ async fn speech_sse_deltas_join_into_the_audio_file() {
     assert_valid("createSpeech", true, done);
     assert_eq!(done["type"], "speech.audio.done");
     let usage = &done["usage"];
-    let input_tokens = openai_mock::behave::tokens::Encoding::O200k.count(&SENTENCE.repeat(4));
+    let input_tokens = openai_mock::services::tokens::Encoding::O200k.count(&SENTENCE.repeat(4));
     assert_eq!(
         usage["input_tokens"], input_tokens,
         "o200k tokens of the input"

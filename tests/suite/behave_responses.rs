@@ -4,7 +4,7 @@
 //! against the spec's schemas, over real HTTP.
 
 use crate::support::mock::{assert_valid_against, Mock};
-use openai_mock::behave::tokens::Encoding;
+use openai_mock::services::tokens::Encoding;
 use serde_json::{json, Value};
 
 const OP: &str = "createResponse";

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod architecture;
 mod behave_chat;
 mod behave_completions;
 mod behave_embeddings;

@@ -4,8 +4,8 @@
 //! log probability drawn from the answer's random source; its `top_logprobs` list starts
 //! with the token itself and continues with common alternatives, in decreasing order.
 
-use super::tokens::Encoding;
 use crate::generate::Rng;
+use crate::services::tokens::Encoding;
 use serde_json::{json, Map, Value};
 
 /// Alternatives offered in `top_logprobs` after the chosen token.

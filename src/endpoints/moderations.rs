@@ -15,6 +15,7 @@
 //!   only count for the categories the API checks on images (self-harm, sexual, violence).
 //! - `text-moderation-*` models reject image inputs with a 400.
 
+use crate::endpoints::endpoint::Endpoint;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
 use crate::validate::ValidRequest;
@@ -137,6 +138,14 @@ struct Input {
     has_text: bool,
     has_image: bool,
 }
+
+/// `POST /moderations`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    ops: &["createModeration"],
+    check: |call| check(call.request),
+    shape: |call, answer, _| shape(call.request, answer),
+    ..Endpoint::GENERIC
+};
 
 /// Rejects image inputs for the text-only moderation models.
 pub fn check(request: &ValidRequest) -> Result<(), ApiError> {

@@ -35,7 +35,7 @@ impl Encoding {
     /// The encoding for a model id (unknown models use `o200k_base`, the current default).
     ///
     /// ```
-    /// use openai_mock::behave::tokens::Encoding;
+    /// use openai_mock::services::tokens::Encoding;
     /// assert_eq!(Encoding::for_model("gpt-4o-mini"), Encoding::O200k);
     /// assert_eq!(Encoding::for_model("gpt-3.5-turbo"), Encoding::Cl100k);
     /// assert_eq!(Encoding::for_model("text-embedding-3-small"), Encoding::Cl100k);
@@ -67,7 +67,7 @@ impl Encoding {
     /// The token ids of `text` (special tokens are treated as plain text).
     ///
     /// ```
-    /// use openai_mock::behave::tokens::Encoding;
+    /// use openai_mock::services::tokens::Encoding;
     /// assert_eq!(Encoding::O200k.encode("hello world"), [24912, 2375]);
     /// assert_eq!(Encoding::Cl100k.encode("hello world"), [15339, 1917]);
     /// ```
@@ -79,7 +79,7 @@ impl Encoding {
     /// replaced.
     ///
     /// ```
-    /// use openai_mock::behave::tokens::Encoding;
+    /// use openai_mock::services::tokens::Encoding;
     /// let tokens = Encoding::Cl100k.encode("Say this is a test");
     /// assert_eq!(Encoding::Cl100k.decode(&tokens), "Say this is a test");
     /// ```
@@ -98,7 +98,7 @@ impl Encoding {
     /// tokens such as `<|endoftext|>` decode to their text, as in tiktoken).
     ///
     /// ```
-    /// use openai_mock::behave::tokens::Encoding;
+    /// use openai_mock::services::tokens::Encoding;
     /// assert_eq!(Encoding::Cl100k.decode_bytes(&[15339, 1917]), Some(b"hello world".to_vec()));
     /// assert_eq!(Encoding::Cl100k.decode_bytes(&[100257]), Some(b"<|endoftext|>".to_vec()));
     /// assert_eq!(Encoding::Cl100k.decode_bytes(&[15339, 100256]), None);

@@ -21,9 +21,10 @@
 //! `encoding_format: base64` gives the little-endian `f32` bytes, base64-encoded (unless the
 //! server runs with `--float-embeddings true`, see [`as_floats`]).
 
-use super::tokens::Encoding;
+use crate::endpoints::endpoint::Endpoint;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
+use crate::services::tokens::Encoding;
 use crate::validate::ValidRequest;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -52,7 +53,7 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The full vector size of an embedding model, `None` for a model the mock does not know.
 ///
 /// ```
-/// use openai_mock::behave::embeddings::native_dimensions;
+/// use openai_mock::endpoints::embeddings::native_dimensions;
 /// assert_eq!(native_dimensions("text-embedding-3-large"), Some(3072));
 /// assert_eq!(native_dimensions("text-embedding-ada-002"), Some(1536));
 /// assert_eq!(native_dimensions("my-embedder"), None);
@@ -198,6 +199,19 @@ pub fn shape(request: &ValidRequest, answer: &mut Value) {
     });
 }
 
+/// `POST /embeddings`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    ops: &["createEmbedding"],
+    check: |call| check(call.request),
+    shape: |call, answer, _| {
+        shape(call.request, answer);
+        if call.options.float_embeddings {
+            as_floats(answer);
+        }
+    },
+    ..Endpoint::GENERIC
+};
+
 /// Turns base64 embeddings in an answer back into float arrays (`--float-embeddings`).
 pub fn as_floats(answer: &mut Value) {
     let Some(data) = answer.get_mut("data").and_then(Value::as_array_mut) else {
@@ -229,7 +243,7 @@ pub fn encode_base64(vector: &[f32]) -> String {
 /// renormalised.
 ///
 /// ```
-/// use openai_mock::behave::embeddings::{cosine, embed};
+/// use openai_mock::endpoints::embeddings::{cosine, embed};
 /// let cat = embed("The cat sat on the mat", 1536, 1536);
 /// let kitten = embed("A cat sleeping on a mat", 1536, 1536);
 /// let stocks = embed("Quarterly earnings beat analyst forecasts", 1536, 1536);

@@ -16,18 +16,23 @@
 //! When a named tool is forced, `finish_reason` is `"stop"` (as the real API does);
 //! otherwise tool calls finish with `"tool_calls"` and legacy calls with `"function_call"`.
 
-use super::logprobs;
-use super::structured::Instances;
-use super::text::{self, Context, ToolResult};
-use super::tokens::Encoding;
-use super::tools::{self, Call, Choice, Tool};
+mod stream;
+
+use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Generator, Rng};
+use crate::services::conversation::{content_text, Conversation};
+use crate::services::model::logprobs;
+use crate::services::model::script::{self, Scripted};
+use crate::services::model::structured::Instances;
+use crate::services::model::text::{self, Context};
+use crate::services::model::tools::{self, Call, Choice, Tool};
+use crate::services::tokens::Encoding;
 use crate::validate::ValidRequest;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-/// The request fields that decide what the answer says (see [`super::content_key`]).
+/// The request fields that decide what the answer says ([`Endpoint::content_fields`]).
 pub const CONTENT_FIELDS: &[&str] = &[
     "model",
     "messages",
@@ -43,6 +48,23 @@ pub const CONTENT_FIELDS: &[&str] = &[
     "prediction",
     "reasoning_effort",
 ];
+
+/// `POST /chat/completions`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    ops: &["createChatCompletion"],
+    check: |call| check(call.request),
+    content_fields: Some(CONTENT_FIELDS),
+    shape: shape_call,
+    stream: |call, answer| answer.map(|answer| stream::chunks(answer, call.request)),
+    ..Endpoint::GENERIC
+};
+
+fn shape_call(call: &EndpointCall, answer: &mut Value, generator: &mut Generator<'_>) {
+    shape(call.request, call.script, answer, generator);
+    if let Some(script) = call.script {
+        script::use_chat_call_ids(script, answer);
+    }
+}
 
 /// Tokens added per message, and to prime the assistant's reply.
 pub const TOKENS_PER_MESSAGE: usize = 3;
@@ -92,7 +114,7 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
             .into_iter()
             .flatten()
             .any(|m| {
-                text::content_text(m.get("content"))
+                content_text(m.get("content"))
                     .to_lowercase()
                     .contains("json")
             });
@@ -164,7 +186,12 @@ struct Answer {
 }
 
 /// Shapes the generated chat completion into the answer for `request`.
-pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {
+pub fn shape(
+    request: &ValidRequest,
+    script: Option<&Scripted>,
+    answer: &mut Value,
+    generator: &mut Generator<'_>,
+) {
     let body = &request.body;
     let model = body
         .get("model")
@@ -227,11 +254,11 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
             reasoning = reasoning.min(limit / 2);
             limit - reasoning
         });
-        let selected = match &request.scripted {
+        let selected = match script {
             Some(_) => Vec::new(),
             None => tools::select(&tool_list, &choice, &context, parallel),
         };
-        let answer = if let Some(scripted) = &request.scripted {
+        let answer = if let Some(scripted) = script {
             scripted_answer(encoding, scripted, legacy, &stops, budget, reasoning)
         } else if selected.is_empty() {
             let text = compose(body, &context, now, &mut rng);
@@ -340,52 +367,9 @@ fn list(value: Option<&Value>, parse: fn(&Value) -> Option<Tool>) -> Vec<Tool> {
 }
 
 /// The conversation's context: system prompt, last user message, and the tool results
-/// that follow it (named through the assistant's `tool_calls` they answer).
+/// that follow it.
 pub fn context_of(messages: &[Value]) -> Context {
-    let role = |m: &Value| {
-        m.get("role")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let system: Vec<String> = messages
-        .iter()
-        .filter(|m| matches!(role(m).as_str(), "system" | "developer"))
-        .map(|m| text::content_text(m.get("content")))
-        .collect();
-    let last_user = messages.iter().rposition(|m| role(m) == "user");
-    let mut tool_results = Vec::new();
-    let after = last_user.map_or(0, |i| i + 1);
-    for (i, message) in messages.iter().enumerate().skip(after) {
-        let output = text::content_text(message.get("content"));
-        match role(message).as_str() {
-            "tool" => {
-                let id = message.get("tool_call_id").and_then(Value::as_str);
-                let name = messages[..i].iter().rev().find_map(|m| {
-                    m.get("tool_calls")?.as_array()?.iter().find_map(|call| {
-                        (call.get("id")?.as_str()? == id?)
-                            .then(|| call.pointer("/function/name")?.as_str().map(str::to_string))?
-                    })
-                });
-                tool_results.push(ToolResult { name, output });
-            }
-            "function" => tool_results.push(ToolResult {
-                name: message
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                output,
-            }),
-            _ => {}
-        }
-    }
-    Context {
-        last_user: last_user
-            .map(|i| text::content_text(messages[i].get("content")))
-            .unwrap_or_default(),
-        system: system.join("\n"),
-        tool_results,
-    }
+    Context::of(&Conversation::of_items(messages, None))
 }
 
 /// The full (uncut) text of one choice: JSON for structured formats, prose otherwise.
@@ -455,13 +439,13 @@ fn text_answer(
 /// text as the content, cut by `stop` and the token budget like composed text.
 fn scripted_answer(
     encoding: Encoding,
-    scripted: &crate::scenario::Scripted,
+    scripted: &Scripted,
     legacy: bool,
     stops: &[String],
     budget: Option<usize>,
     reasoning: usize,
 ) -> Answer {
-    let calls = super::scripted::calls(scripted);
+    let calls = script::calls(scripted);
     let text = scripted.text.as_deref();
     if calls.is_empty() {
         return text_answer(encoding, text.unwrap_or(""), stops, budget, reasoning);
@@ -636,7 +620,7 @@ pub fn content_tokens(encoding: Encoding, content: Option<&Value>) -> usize {
 /// Accepted and rejected prediction tokens: the predicted tokens that open the answer
 /// are accepted, the rest rejected.
 fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) -> (usize, usize) {
-    let predicted = text::content_text(body.pointer("/prediction/content"));
+    let predicted = content_text(body.pointer("/prediction/content"));
     if predicted.is_empty() {
         return (0, 0);
     }

@@ -31,11 +31,12 @@
 //! - The gpt-4o transcription models only offer `json` and `text` (the diarize model adds
 //!   `diarized_json`), and `diarized_json` needs the diarize model, as in the real API.
 
-use super::tokens::Encoding;
-use super::TextBody;
+use crate::endpoints::endpoint::{Endpoint, TextBody};
 use crate::error::ApiError;
 use crate::generate::media::{self, Media, SPEECH_SAMPLE_RATE};
 use crate::generate::{fnv1a, Rng};
+use crate::services::sse::typed_events;
+use crate::services::tokens::Encoding;
 use crate::validate::{UploadedFile, ValidRequest};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -72,16 +73,65 @@ const SCRIPT: &[&str] = &[
     "Have a great rest of your week.",
 ];
 
+// ---------------------------------------------------------------------------- entries
+
+/// Whether an upload is transcribed or translated to English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// `POST /audio/transcriptions`.
+    Transcribe,
+    /// `POST /audio/translations`.
+    Translate,
+}
+
+/// `POST /audio/speech`: the audio file, or its SSE stream with `stream_format: "sse"`.
+pub const SPEECH: Endpoint = Endpoint {
+    ops: &["createSpeech"],
+    wants_stream: |call| {
+        call.request
+            .body
+            .get("stream_format")
+            .and_then(Value::as_str)
+            == Some("sse")
+    },
+    stream: |call, _| Some(typed_events(&speech_events(call.request))),
+    bytes: |call, _| speech(call.request),
+    ..Endpoint::GENERIC
+};
+
+/// `POST /audio/transcriptions`.
+pub const TRANSCRIPTION: Endpoint = Endpoint {
+    ops: &["createTranscription"],
+    check: |call| check(Task::Transcribe, call.request),
+    shape: |call, answer, _| shape_transcription(Task::Transcribe, call.request, answer),
+    stream: |call, answer| {
+        answer.map(|answer| typed_events(&transcript_events(call.request, answer)))
+    },
+    render: |call, answer| transcript_text(call.request, answer),
+    ..Endpoint::GENERIC
+};
+
+/// `POST /audio/translations`.
+pub const TRANSLATION: Endpoint = Endpoint {
+    ops: &["createTranslation"],
+    check: |call| check(Task::Translate, call.request),
+    shape: |call, answer, _| shape_transcription(Task::Translate, call.request, answer),
+    render: |call, answer| transcript_text(call.request, answer),
+    ..Endpoint::GENERIC
+};
+
 // ---------------------------------------------------------------------------- checks
 
-fn transcription_model<'a>(operation: &str, request: &'a ValidRequest) -> &'a str {
-    request.body.get("model").and_then(Value::as_str).unwrap_or(
-        if operation == "createTranslation" {
+fn transcription_model(task: Task, request: &ValidRequest) -> &str {
+    request
+        .body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or(if task == Task::Translate {
             "whisper-1"
         } else {
             "gpt-4o-transcribe"
-        },
-    )
+        })
 }
 
 fn response_format(request: &ValidRequest) -> &str {
@@ -97,11 +147,8 @@ fn is_gpt4o_transcribe(model: &str) -> bool {
 }
 
 /// Rejects response formats the transcription model does not offer.
-pub fn check(operation: &str, request: &ValidRequest) -> Result<(), ApiError> {
-    if operation == "createSpeech" {
-        return Ok(());
-    }
-    let model = transcription_model(operation, request);
+pub fn check(task: Task, request: &ValidRequest) -> Result<(), ApiError> {
+    let model = transcription_model(task, request);
     let format = response_format(request);
     let diarize = model.contains("diarize");
     let allowed = if diarize {
@@ -468,27 +515,27 @@ fn uploaded_audio(request: &ValidRequest) -> Option<&UploadedFile> {
 
 /// The JSON answer of a transcription or translation, in the requested response format
 /// (`text`, `srt` and `vtt` are shaped as `verbose_json` and rendered by [`transcript_text`]).
-pub fn shape_transcription(operation: &str, request: &ValidRequest, answer: &mut Value) {
+pub fn shape_transcription(task: Task, request: &ValidRequest, answer: &mut Value) {
     let transcript = transcribe(uploaded_audio(request));
-    let model = transcription_model(operation, request);
+    let model = transcription_model(task, request);
     let text = transcript.text();
     let format = response_format(request);
     let duration_usage = json!({"type": "duration", "seconds": transcript.duration.ceil()});
     *answer = match format {
         "verbose_json" | "srt" | "vtt" => {
-            let language = if operation == "createTranslation" {
+            let language = if task == Task::Translate {
                 "english"
             } else {
                 language_name(request.body.get("language").and_then(Value::as_str))
             };
             let mut verbose = json!({
-                "task": if operation == "createTranslation" { "translate" } else { "transcribe" },
+                "task": if task == Task::Translate { "translate" } else { "transcribe" },
                 "language": language,
                 "duration": transcript.duration,
                 "text": text,
                 "segments": segments_json(&transcript),
             });
-            if operation == "createTranscription" {
+            if task == Task::Transcribe {
                 verbose["usage"] = duration_usage;
                 let granularities = request.body.get("timestamp_granularities");
                 let wants_words = granularities
@@ -532,7 +579,7 @@ pub fn shape_transcription(operation: &str, request: &ValidRequest, answer: &mut
         }
         _ => {
             let mut plain = json!({ "text": text });
-            if operation == "createTranscription" {
+            if task == Task::Transcribe {
                 plain["usage"] = if is_gpt4o_transcribe(model) {
                     token_usage(&transcript, &text)
                 } else {
@@ -697,7 +744,7 @@ fn timestamp(seconds: f64, separator: char) -> String {
 pub fn transcript_events(request: &ValidRequest, answer: &Value) -> Vec<Value> {
     let transcript = transcribe(uploaded_audio(request));
     let text = transcript.text();
-    let model = transcription_model("createTranscription", request);
+    let model = transcription_model(Task::Transcribe, request);
     let with_logprobs = wants_logprobs(request);
     let mut events = Vec::new();
     if model.contains("diarize") {

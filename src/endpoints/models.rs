@@ -14,6 +14,7 @@
 //!   fixed date derived from the id, so answers are stable across requests.
 
 use crate::catalog::Catalog;
+use crate::endpoints::endpoint::Endpoint;
 use crate::error::ApiError;
 use crate::generate::fnv1a;
 use crate::validate::ValidRequest;
@@ -126,49 +127,61 @@ pub fn not_found(id: &str) -> ApiError {
     .with_code("model_not_found")
 }
 
-/// Rejects retrieving or deleting a model the mock does not know.
-pub fn check(catalog: &Catalog, operation: &str, request: &ValidRequest) -> Result<(), ApiError> {
-    let Some(id) = model_param(request) else {
-        return Ok(());
-    };
-    let known = known_ids(catalog)
-        .binary_search_by(|m| m.as_str().cmp(id))
-        .is_ok();
-    match operation {
-        "retrieveModel" if !known && !is_fine_tuned(id) => Err(not_found(id)),
-        "deleteModel" if is_fine_tuned(id) => Ok(()),
-        "deleteModel" if known => Err(ApiError::invalid_request(format!(
+/// `GET /models`: every known model, sorted by id.
+pub const LIST: Endpoint = Endpoint {
+    ops: &["listModels"],
+    shape: |call, answer, _| {
+        *answer = match known(call.catalog) {
+            Cow::Borrowed(known) => known.list.clone(),
+            Cow::Owned(known) => known.list,
+        }
+    },
+    ..Endpoint::GENERIC
+};
+
+/// `GET /models/{model}`: a known or fine-tuned model, else 404.
+pub const RETRIEVE: Endpoint = Endpoint {
+    ops: &["retrieveModel"],
+    check: |call| match model_param(call.request) {
+        Some(id) if !is_known(call.catalog, id) && !is_fine_tuned(id) => Err(not_found(id)),
+        _ => Ok(()),
+    },
+    shape: |call, answer, _| {
+        if let Some(id) = model_param(call.request) {
+            *answer = model(id);
+        }
+    },
+    ..Endpoint::GENERIC
+};
+
+/// `DELETE /models/{model}`: fine-tuned models only; a base model is a 403, an unknown one
+/// a 404.
+pub const DELETE: Endpoint = Endpoint {
+    ops: &["deleteModel"],
+    check: |call| match model_param(call.request) {
+        Some(id) if is_fine_tuned(id) => Ok(()),
+        Some(id) if is_known(call.catalog, id) => Err(ApiError::invalid_request(format!(
             "You cannot delete the model `{id}`: only fine-tuned models owned by your \
              organization can be deleted."
         ))
         .with_status(403)
         .with_code("model_not_deletable")),
-        "deleteModel" => Err(not_found(id)),
-        _ => Ok(()),
-    }
-}
+        Some(id) => Err(not_found(id)),
+        None => Ok(()),
+    },
+    shape: |call, answer, _| {
+        if let Some(id) = model_param(call.request) {
+            *answer = json!({"id": id, "object": "model", "deleted": true});
+        }
+    },
+    ..Endpoint::GENERIC
+};
 
-/// Fills the answer of `listModels`, `retrieveModel` or `deleteModel`.
-pub fn shape(catalog: &Catalog, operation: &str, request: &ValidRequest, answer: &mut Value) {
-    match operation {
-        "listModels" => {
-            *answer = match known(catalog) {
-                Cow::Borrowed(known) => known.list.clone(),
-                Cow::Owned(known) => known.list,
-            }
-        }
-        "retrieveModel" => {
-            if let Some(id) = model_param(request) {
-                *answer = model(id);
-            }
-        }
-        "deleteModel" => {
-            if let Some(id) = model_param(request) {
-                *answer = json!({"id": id, "object": "model", "deleted": true});
-            }
-        }
-        _ => {}
-    }
+/// Whether the catalog's model enums name `id`.
+fn is_known(catalog: &Catalog, id: &str) -> bool {
+    known_ids(catalog)
+        .binary_search_by(|m| m.as_str().cmp(id))
+        .is_ok()
 }
 
 fn model_param(request: &ValidRequest) -> Option<&str> {

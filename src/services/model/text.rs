@@ -19,8 +19,10 @@
 //!    requests, one sentence when the prompt asks for brevity, and the persona of a
 //!    "You are ..." system prompt when it is more specific than "a helpful assistant".
 
-use super::tokens::Encoding;
 use crate::generate::Rng;
+use crate::services::conversation::Conversation;
+use crate::services::conversation::ToolResult;
+use crate::services::tokens::Encoding;
 use serde_json::Value;
 
 /// What a reply is about.
@@ -32,15 +34,6 @@ pub struct Context {
     pub system: String,
     /// Tool results that arrived after the last user message.
     pub tool_results: Vec<ToolResult>,
-}
-
-/// The output of a tool call, as sent back by the client.
-#[derive(Debug, Clone, Default)]
-pub struct ToolResult {
-    /// The function's name, when it can be found.
-    pub name: Option<String>,
-    /// The output text (often JSON).
-    pub output: String,
 }
 
 /// Words that never make a topic on their own.
@@ -287,6 +280,15 @@ fn significant(word: &str) -> bool {
 }
 
 impl Context {
+    /// What a reply to `conversation` is about.
+    pub fn of(conversation: &Conversation) -> Context {
+        Context {
+            last_user: conversation.last_user().to_string(),
+            system: conversation.system_prompt(),
+            tool_results: conversation.tool_results.clone(),
+        }
+    }
+
     /// A context holding only a user message.
     pub fn from_user(text: &str) -> Context {
         Context {
@@ -308,7 +310,7 @@ impl Context {
     /// message (at most six words), or `None` when it has no significant word.
     ///
     /// ```
-    /// use openai_mock::behave::text::Context;
+    /// use openai_mock::services::model::text::Context;
     /// let topic = |t: &str| Context::from_user(t).topic();
     /// assert_eq!(topic("What is the capital of France?").as_deref(), Some("capital of France"));
     /// assert_eq!(topic("hi!"), None);
@@ -526,7 +528,7 @@ impl Context {
     /// notes for the rule).
     ///
     /// ```
-    /// use openai_mock::behave::text::Context;
+    /// use openai_mock::services::model::text::Context;
     /// let said = |t: &str| Context::from_user(t).requested_words();
     /// assert_eq!(said("Say this is a test").as_deref(), Some("This is a test."));
     /// assert_eq!(said("Reply with \"OK\" and nothing else.").as_deref(), Some("OK"));
@@ -619,7 +621,7 @@ fn fill(template: &str, topic: &str, keywords: &[String], persona: &str) -> Stri
 /// A short reply to the conversation in `context`.
 ///
 /// ```
-/// use openai_mock::behave::text::{reply, Context};
+/// use openai_mock::services::model::text::{reply, Context};
 /// use openai_mock::generate::Rng;
 /// let context = Context::from_user("How do I bake sourdough bread?");
 /// let text = reply(&context, &mut Rng::new(7));
@@ -839,7 +841,7 @@ fn join_and(parts: &[String]) -> String {
 /// prompt ends in whitespace or a newline, and answers a prompt that asks for something.
 ///
 /// ```
-/// use openai_mock::behave::text::continuation;
+/// use openai_mock::services::model::text::continuation;
 /// use openai_mock::generate::Rng;
 /// assert_eq!(continuation("Say this is a test", &mut Rng::new(1)), "\n\nThis is a test.");
 /// ```
@@ -921,33 +923,6 @@ pub fn truncate_tokens(encoding: Encoding, text: &str, max: usize) -> (String, b
         return (text.to_string(), false);
     }
     (pieces[..max].concat(), true)
-}
-
-/// The canonical JSON of the `fields` of a request `body` that are present.
-pub fn content_key(body: &Value, fields: &[&str]) -> String {
-    let mut key = serde_json::Map::new();
-    for field in fields {
-        if let Some(value) = body.get(*field).filter(|v| !v.is_null()) {
-            key.insert((*field).to_string(), value.clone());
-        }
-    }
-    Value::Object(key).to_string()
-}
-
-/// The text of a message `content`: a string, or the `text` of its text parts joined.
-pub fn content_text(content: Option<&Value>) -> String {
-    match content {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|part| match part {
-                Value::String(s) => Some(s.as_str()),
-                _ => part.get("text").and_then(Value::as_str),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -20,10 +20,12 @@
 //! - Sizes a known model does not offer are rejected like the real API; dall-e-3 takes
 //!   only `n: 1`. A model the mock does not know takes any `WxH` up to 4096 pixels a side.
 
-use super::tokens::Encoding;
+use crate::endpoints::endpoint::Endpoint;
 use crate::error::ApiError;
 use crate::generate::media::{self, Picture};
 use crate::generate::{fnv1a, Rng};
+use crate::services::sse::typed_events;
+use crate::services::tokens::Encoding;
 use crate::validate::ValidRequest;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -49,16 +51,53 @@ struct Request<'a> {
     input_images: u64,
 }
 
+/// Which image operation a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `POST /images/generations`.
+    Generation,
+    /// `POST /images/edits`.
+    Edit,
+    /// `POST /images/variations`.
+    Variation,
+}
+
+/// `POST /images/generations`.
+pub const GENERATION: Endpoint = Endpoint {
+    ops: &["createImage"],
+    check: |call| check(Kind::Generation, call.request),
+    shape: |call, answer, _| shape(Kind::Generation, call.request, answer),
+    stream: |call, _| Some(typed_events(&stream_events(Kind::Generation, call.request))),
+    ..Endpoint::GENERIC
+};
+
+/// `POST /images/edits`.
+pub const EDIT: Endpoint = Endpoint {
+    ops: &["createImageEdit"],
+    check: |call| check(Kind::Edit, call.request),
+    shape: |call, answer, _| shape(Kind::Edit, call.request, answer),
+    stream: |call, _| Some(typed_events(&stream_events(Kind::Edit, call.request))),
+    ..Endpoint::GENERIC
+};
+
+/// `POST /images/variations`.
+pub const VARIATION: Endpoint = Endpoint {
+    ops: &["createImageVariation"],
+    check: |call| check(Kind::Variation, call.request),
+    shape: |call, answer, _| shape(Kind::Variation, call.request, answer),
+    ..Endpoint::GENERIC
+};
+
 fn is_gpt_image(model: &str) -> bool {
     model.starts_with("gpt-image") || model.starts_with("chatgpt-image")
 }
 
 /// The sizes a known model offers, or `None` for a model the mock does not know (newer
 /// gpt-image models included: the SDK's own tests send `gpt-image-2` with `256x256`).
-fn supported_sizes(operation: &str, model: &str) -> Option<&'static [&'static str]> {
+fn supported_sizes(kind: Kind, model: &str) -> Option<&'static [&'static str]> {
     match model {
         "dall-e-2" => Some(&["256x256", "512x512", "1024x1024"]),
-        "dall-e-3" if operation == "createImage" => Some(&["1024x1024", "1792x1024", "1024x1792"]),
+        "dall-e-3" if kind == Kind::Generation => Some(&["1024x1024", "1792x1024", "1024x1792"]),
         "gpt-image-1" | "gpt-image-1-mini" | "gpt-image-1.5" | "chatgpt-image-latest" => {
             Some(&["1024x1024", "1536x1024", "1024x1536", "auto"])
         }
@@ -66,25 +105,25 @@ fn supported_sizes(operation: &str, model: &str) -> Option<&'static [&'static st
     }
 }
 
-fn default_model(operation: &str) -> &'static str {
-    match operation {
-        "createImageEdit" => "gpt-image-1.5",
-        _ => "dall-e-2",
+fn default_model(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Edit => "gpt-image-1.5",
+        Kind::Generation | Kind::Variation => "dall-e-2",
     }
 }
 
-fn model<'a>(operation: &str, body: &'a Value) -> &'a str {
+fn model(kind: Kind, body: &Value) -> &str {
     body.get("model")
         .and_then(Value::as_str)
-        .unwrap_or(default_model(operation))
+        .unwrap_or(default_model(kind))
 }
 
 /// Rejects sizes the model does not offer and `n > 1` for dall-e-3.
-pub fn check(operation: &str, request: &ValidRequest) -> Result<(), ApiError> {
+pub fn check(kind: Kind, request: &ValidRequest) -> Result<(), ApiError> {
     let body = &request.body;
-    let model = model(operation, body);
+    let model = model(kind, body);
     if let Some(size) = body.get("size").and_then(Value::as_str) {
-        match supported_sizes(operation, model) {
+        match supported_sizes(kind, model) {
             Some(sizes) if !sizes.contains(&size) => {
                 return Err(invalid_size(size, sizes));
             }
@@ -127,9 +166,9 @@ fn parse_size(size: &str) -> Option<(u32, u32)> {
     ((1..=MAX_SIDE).contains(&w) && (1..=MAX_SIDE).contains(&h)).then_some((w, h))
 }
 
-fn read<'a>(operation: &str, request: &'a ValidRequest) -> Request<'a> {
+fn read(kind: Kind, request: &ValidRequest) -> Request<'_> {
     let body = &request.body;
-    let model = model(operation, body);
+    let model = model(kind, body);
     let gpt_image = is_gpt_image(model);
     let (width, height) = body
         .get("size")
@@ -150,15 +189,15 @@ fn read<'a>(operation: &str, request: &'a ValidRequest) -> Request<'a> {
         Some("high" | "hd") => "high",
         _ => "medium",
     };
-    let input_images = match operation {
-        "createImageEdit" => match (body.get("image"), body.get("images")) {
+    let input_images = match kind {
+        Kind::Edit => match (body.get("image"), body.get("images")) {
             (Some(Value::Array(images)), _) | (_, Some(Value::Array(images))) => {
                 images.len() as u64
             }
             _ => 1,
         },
-        "createImageVariation" => 1,
-        _ => 0,
+        Kind::Variation => 1,
+        Kind::Generation => 0,
     };
     Request {
         model,
@@ -259,8 +298,8 @@ pub fn image_at(name: &str) -> Option<media::Media> {
 }
 
 /// Fills `data` with `n` real images of the requested size and format.
-pub fn shape(operation: &str, request: &ValidRequest, answer: &mut Value) {
-    let wanted = read(operation, request);
+pub fn shape(kind: Kind, request: &ValidRequest, answer: &mut Value) {
+    let wanted = read(kind, request);
     let origin = request.origin.as_deref().unwrap_or("http://localhost");
     let data: Vec<Value> = (0..wanted.n)
         .map(|index| {
@@ -340,9 +379,9 @@ fn usage(request: &Request, with_output_details: bool) -> Value {
 
 /// The streamed events of a generation or edit: for each image, `partial_images` partial
 /// images, then the completed one.
-pub fn stream_events(operation: &str, request: &ValidRequest, _answer: &Value) -> Vec<Value> {
-    let wanted = read(operation, request);
-    let kind = if operation == "createImageEdit" {
+pub fn stream_events(kind: Kind, request: &ValidRequest) -> Vec<Value> {
+    let wanted = read(kind, request);
+    let kind = if kind == Kind::Edit {
         "image_edit"
     } else {
         "image_generation"

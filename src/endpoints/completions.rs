@@ -12,15 +12,28 @@
 //!   the suffix starts with a word, so that prompt + text + suffix reads on.
 //! - `logprobs: k` gives the legacy parallel arrays with `k` alternatives per token.
 
-use super::logprobs::{self, TokenLogprob};
-use super::text;
-use super::tokens::Encoding;
+use crate::endpoints::endpoint::Endpoint;
 use crate::generate::{fnv1a, Generator, Rng};
+use crate::services::model::logprobs::{self, TokenLogprob};
+use crate::services::model::script::Scripted;
+use crate::services::model::text;
+use crate::services::sse::{include_usage, token_deltas, Event, TOKENS_PER_DELTA};
+use crate::services::tokens::Encoding;
 use crate::validate::ValidRequest;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-/// The request fields that decide what the answer says (see [`super::content_key`]).
+/// The request fields that decide what the answer says ([`Endpoint::content_fields`]).
 pub const CONTENT_FIELDS: &[&str] = &["model", "prompt", "suffix", "seed"];
+
+/// `POST /completions`. The SDKs stream it although the spec declares no event schema.
+pub const ENDPOINT: Endpoint = Endpoint {
+    ops: &["createCompletion"],
+    content_fields: Some(CONTENT_FIELDS),
+    shape: |call, answer, generator| shape(call.request, call.script, answer, generator),
+    wants_stream: |call| call.request.wants_stream(),
+    stream: |call, answer| answer.map(|answer| chunks(answer, call.request)),
+    ..Endpoint::GENERIC
+};
 
 /// `max_tokens` when the request does not set it.
 pub const DEFAULT_MAX_TOKENS: usize = 16;
@@ -62,7 +75,12 @@ struct Candidate {
 }
 
 /// Shapes the generated text completion into the answer for `request`.
-pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {
+pub fn shape(
+    request: &ValidRequest,
+    script: Option<&Scripted>,
+    answer: &mut Value,
+    generator: &mut Generator<'_>,
+) {
     let body = &request.body;
     let model = body
         .get("model")
@@ -93,7 +111,7 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
     let suffix = body.get("suffix").and_then(Value::as_str).unwrap_or("");
     let base_seed = generator.rng.next_u64();
     // A scenario rule's scripted text replaces the composed continuation.
-    let scripted = request.scripted.as_ref().and_then(|s| s.text.as_deref());
+    let scripted = script.and_then(|s| s.text.as_deref());
 
     let mut choices = Vec::new();
     let mut completion_tokens = 0;
@@ -187,6 +205,88 @@ fn write(
         entries,
         score,
     }
+}
+
+/// The legacy logprobs arrays restricted to `range` (the tokens of one delta).
+fn legacy_logprobs_slice(logprobs: &Value, range: std::ops::Range<usize>) -> Value {
+    let mut out = Map::new();
+    for key in ["tokens", "token_logprobs", "top_logprobs", "text_offset"] {
+        let slice = logprobs
+            .get(key)
+            .and_then(Value::as_array)
+            .and_then(|items| items.get(range.clone()))
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        out.insert(key.into(), Value::Array(slice));
+    }
+    Value::Object(out)
+}
+
+/// The `text_completion` chunks of a streamed legacy completion, ending with `data: [DONE]`.
+pub fn chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
+    let include_usage = include_usage(&request.body);
+    let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
+    let mut events = Vec::new();
+    let empty = Vec::new();
+    // Unlike chat chunks, the completion schema has no nullable `usage`: only the last
+    // chunk carries it.
+    let base = |choices: Value| {
+        json!({
+            "id": answer.get("id"), "object": "text_completion", "created": answer.get("created"),
+            "model": answer.get("model"), "system_fingerprint": answer.get("system_fingerprint"),
+            "choices": choices,
+        })
+    };
+    for choice in answer
+        .get("choices")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let index = choice.get("index").cloned().unwrap_or(json!(0));
+        let text = choice.get("text").and_then(Value::as_str).unwrap_or("");
+        let logprobs = choice.get("logprobs").filter(|l| !l.is_null());
+        let tokens: Option<Vec<&str>> = logprobs
+            .and_then(|l| l.get("tokens"))
+            .and_then(Value::as_array)
+            .and_then(|t| t.iter().map(Value::as_str).collect());
+        // With logprobs, deltas follow their tokens so each chunk carries its own.
+        let deltas: Vec<(String, Value)> = match (tokens, logprobs) {
+            (Some(tokens), Some(logprobs)) if tokens.concat() == text && !tokens.is_empty() => (0
+                ..tokens.len())
+                .step_by(TOKENS_PER_DELTA)
+                .map(|start| {
+                    let end = (start + TOKENS_PER_DELTA).min(tokens.len());
+                    (
+                        tokens[start..end].concat(),
+                        legacy_logprobs_slice(logprobs, start..end),
+                    )
+                })
+                .collect(),
+            _ => token_deltas(model, text)
+                .into_iter()
+                .map(|piece| (piece, Value::Null))
+                .collect(),
+        };
+        for (piece, logprobs) in deltas {
+            events.push(Event::data(&base(json!([{
+                "index": index, "text": piece, "logprobs": logprobs, "finish_reason": null
+            }]))));
+        }
+        let finish = choice
+            .get("finish_reason")
+            .cloned()
+            .unwrap_or(json!("stop"));
+        events.push(Event::data(&base(json!([{
+            "index": index, "text": "", "logprobs": null, "finish_reason": finish
+        }]))));
+    }
+    if include_usage {
+        let mut last = base(json!([]));
+        last["usage"] = answer.get("usage").cloned().unwrap_or(Value::Null);
+        events.push(Event::data(&last));
+    }
+    events.push(Event::done());
+    events
 }
 
 #[cfg(test)]

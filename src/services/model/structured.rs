@@ -104,8 +104,8 @@ impl<'a> Instances<'a> {
     /// An instance of the whole schema.
     ///
     /// ```
-    /// use openai_mock::behave::structured::Instances;
-    /// use openai_mock::behave::text::Context;
+    /// use openai_mock::services::model::structured::Instances;
+    /// use openai_mock::services::model::text::Context;
     /// use openai_mock::generate::Rng;
     /// use serde_json::json;
     /// let schema = json!({"type": "object", "properties": {"city": {"type": "string"}},

@@ -8,6 +8,10 @@
 //! to the same clap parser, so a file value is checked exactly like the flag would be. Unknown
 //! file keys are an error; the key `rules` is reserved for response rules and passed over here.
 
+mod faults;
+
+pub use faults::{parse_mix_item, parse_rate, RateLimit, ERROR_PRESETS};
+
 use clap::builder::{BoolishValueParser, OsStr, Resettable};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
@@ -133,7 +137,7 @@ pub struct Config {
     // Scenario control (src/scenario/): the `rules` of the --config file are read there.
     /// Share of API requests (0 to 1) that get an injected failure from --error-mix.
     #[arg(long, env = "OPENAI_MOCK_ERROR_RATE", value_name = "RATE", default_value_t = 0.0,
-          value_parser = crate::scenario::faults::parse_rate)]
+          value_parser = parse_rate)]
     pub error_rate: f64,
 
     /// Failures --error-rate injects, as PRESET=WEIGHT (repeatable). Default: rate_limit_exceeded,
@@ -146,7 +150,7 @@ pub struct Config {
     /// optional). Several in the environment variable are separated by `;`.
     #[arg(long = "rate-limit", env = "OPENAI_MOCK_RATE_LIMITS", value_name = "LIMIT",
           value_delimiter = ';', value_parser = parse_rate_limit)]
-    pub rate_limits: Vec<crate::scenario::RateLimit>,
+    pub rate_limits: Vec<RateLimit>,
 
     /// Milliseconds to wait before every answer.
     #[arg(
@@ -197,10 +201,10 @@ pub struct Config {
 }
 
 fn parse_error_mix_item(item: &str) -> Result<String, String> {
-    crate::scenario::faults::parse_mix_item(item).map(|_| item.trim().to_string())
+    parse_mix_item(item).map(|_| item.trim().to_string())
 }
 
-fn parse_rate_limit(text: &str) -> Result<crate::scenario::RateLimit, String> {
+fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
     text.parse()
 }
 

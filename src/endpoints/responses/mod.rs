@@ -14,18 +14,25 @@
 //!   for the same body), `output_tokens` counts the output with the tokenizer plus
 //!   reasoning tokens.
 
-use super::chat::{self, content_tokens, is_reasoning_model, structured_text, tools_tokens};
-use super::logprobs;
-use super::text::{self, Context, ToolResult};
-use super::tokens::Encoding;
-use super::tools::{self, Choice, Tool};
+use crate::endpoints::chat::{
+    self, content_tokens, is_reasoning_model, structured_text, tools_tokens,
+};
+use crate::services::conversation::Conversation;
+use crate::services::model::logprobs;
+use crate::services::model::text::{self, Context};
+use crate::services::model::tools::{self, Choice, Tool};
+use crate::services::tokens::Encoding;
+mod stream;
+
+use crate::endpoints::endpoint::{Call, Continuation, Endpoint};
 use crate::error::ApiError;
 use crate::generate::{Generator, Rng};
+use crate::services::model::script::{self, Scripted};
 use crate::validate::ValidRequest;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-/// The request fields that decide what the answer says (see [`super::content_key`]).
+/// The request fields that decide what the answer says ([`Endpoint::content_fields`]).
 pub const CONTENT_FIELDS: &[&str] = &[
     "model",
     "input",
@@ -37,6 +44,50 @@ pub const CONTENT_FIELDS: &[&str] = &[
     "parallel_tool_calls",
     "prompt",
 ];
+
+/// `POST /responses`.
+pub const CREATE: Endpoint = Endpoint {
+    ops: &["createResponse"],
+    check: |call| check(call.request),
+    content_fields: Some(CONTENT_FIELDS),
+    shape: shape_call,
+    stream: |_, answer| answer.map(stream::events),
+    typed_stream_errors: true,
+    continuation: Some(continuation),
+    ..Endpoint::GENERIC
+};
+
+/// `POST /responses/input_tokens`.
+pub const INPUT_TOKENS: Endpoint = Endpoint {
+    ops: &["Getinputtokencounts"],
+    content_fields: Some(CONTENT_FIELDS),
+    shape: |call, answer, _| shape_input_tokens(call.request, answer),
+    ..Endpoint::GENERIC
+};
+
+fn shape_call(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
+    shape(call.request, call.script, answer, generator);
+    if let Some(script) = call.script {
+        script::use_response_call_ids(script, answer);
+    }
+}
+
+/// The conversation a request continues: `conversation` (an id, or an object with one),
+/// else the one the response named by `previous_response_id` belongs to.
+fn continuation(request: &ValidRequest) -> Option<Continuation<'_>> {
+    let body = &request.body;
+    let named = match body.get("conversation") {
+        Some(Value::String(id)) => Some(id.as_str()),
+        Some(object) => object.get("id").and_then(Value::as_str),
+        None => None,
+    };
+    if let Some(id) = named {
+        return Some(Continuation::Conversation(id));
+    }
+    body.get("previous_response_id")
+        .and_then(Value::as_str)
+        .map(Continuation::Answer)
+}
 
 /// The model used when a request names none (`/responses/input_tokens` may omit it).
 const DEFAULT_MODEL: &str = "gpt-4o";
@@ -82,7 +133,12 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
 }
 
 /// Shapes the generated response object into the answer for `request`.
-pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generator<'_>) {
+pub fn shape(
+    request: &ValidRequest,
+    script: Option<&Scripted>,
+    answer: &mut Value,
+    generator: &mut Generator<'_>,
+) {
     let body = &request.body;
     let model = body
         .get("model")
@@ -122,12 +178,12 @@ pub fn shape(request: &ValidRequest, answer: &mut Value, generator: &mut Generat
     let mut output_tokens = reasoning;
     let mut incomplete = false;
     // A scenario rule's scripted output replaces the composed text and the chosen tools.
-    let scripted = request.scripted.as_ref();
+    let scripted = script;
     let selected = match scripted {
         Some(_) => Vec::new(),
         None => tools::select(&tool_list, &choice, &context, parallel),
     };
-    let scripted_calls = scripted.map(super::scripted::calls).unwrap_or_default();
+    let scripted_calls = scripted.map(script::calls).unwrap_or_default();
     let scripted_text = scripted.and_then(|s| s.text.clone());
     if selected.is_empty() && (scripted_calls.is_empty() || scripted_text.is_some()) {
         let full = match scripted_text {
@@ -359,60 +415,9 @@ fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut R
 }
 
 /// The conversation of a Responses request: `instructions` and system/developer messages,
-/// the last user message, and the function outputs that follow it (named through the
-/// `function_call` items they answer).
+/// the last user message, and the function outputs that follow it.
 pub fn context_of(body: &Value) -> Context {
-    let mut system: Vec<String> = body
-        .get("instructions")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    let items: Vec<Value> = match body.get("input") {
-        Some(Value::String(text)) => vec![json!({"role": "user", "content": text})],
-        Some(Value::Array(items)) => items.clone(),
-        _ => Vec::new(),
-    };
-    let role = |item: &Value| item.get("role").and_then(Value::as_str).map(str::to_string);
-    for item in &items {
-        if matches!(role(item).as_deref(), Some("system" | "developer")) {
-            system.push(text::content_text(item.get("content")));
-        }
-    }
-    let last_user = items
-        .iter()
-        .rposition(|item| role(item).as_deref() == Some("user"));
-    let mut tool_results = Vec::new();
-    for item in items.iter().skip(last_user.map_or(0, |i| i + 1)) {
-        let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
-        if kind == "function_call_output" || kind == "custom_tool_call_output" {
-            let call_id = item.get("call_id").and_then(Value::as_str);
-            let name = items.iter().find_map(|other| {
-                let is_call = matches!(
-                    other.get("type").and_then(Value::as_str),
-                    Some("function_call" | "custom_tool_call")
-                );
-                (is_call && other.get("call_id").and_then(Value::as_str) == call_id).then(|| {
-                    other
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })?
-            });
-            let output = match item.get("output") {
-                Some(Value::String(text)) => text.clone(),
-                other => text::content_text(other),
-            };
-            tool_results.push(ToolResult { name, output });
-        }
-    }
-    Context {
-        last_user: last_user
-            .map(|i| text::content_text(items[i].get("content")))
-            .unwrap_or_default(),
-        system: system.join("\n"),
-        tool_results,
-    }
+    Context::of(&Conversation::of(body))
 }
 
 /// Input tokens of a Responses request body: `instructions` as a system message, each

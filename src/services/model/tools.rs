@@ -124,7 +124,7 @@ impl Tool {
     /// Whether `message` refers to this tool, by the rule in the module notes.
     ///
     /// ```
-    /// use openai_mock::behave::tools::Tool;
+    /// use openai_mock::services::model::tools::Tool;
     /// use serde_json::json;
     /// let tool = Tool::from_chat(&json!({"type": "function", "function": {
     ///     "name": "get_weather", "description": "Current weather for a city"}})).unwrap();

@@ -1,0 +1,137 @@
+//! What an endpoint entry is: [`Endpoint`] (the behaviour of the operations it declares),
+//! [`Call`] (one request as an endpoint sees it) and the generic behaviour every operation
+//! without an entry of its own gets ([`Endpoint::GENERIC`]).
+
+use crate::catalog::{Catalog, Operation};
+use crate::error::ApiError;
+use crate::generate::media::{self, Media};
+use crate::generate::{Generator, Rng};
+use crate::services::model::script::Scripted;
+use crate::services::sse::Event;
+use crate::validate::ValidRequest;
+use serde_json::Value;
+
+/// Server settings that change what endpoints answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Answer base64 embedding requests with float arrays (`--float-embeddings`).
+    pub float_embeddings: bool,
+}
+
+/// One validated request, as an endpoint sees it.
+pub struct Call<'a> {
+    /// The compiled spec.
+    pub catalog: &'a Catalog,
+    /// The operation called.
+    pub op: &'a Operation,
+    /// The validated request.
+    pub request: &'a ValidRequest,
+    /// Assistant output a scenario rule scripted for this request: the text endpoints answer
+    /// with it instead of composing their own.
+    pub script: Option<&'a Scripted>,
+    /// Server settings.
+    pub options: Options,
+}
+
+/// A body that is not JSON: what an endpoint sends instead of its JSON answer when the
+/// request asks for another format (transcripts as `text`, `srt` or `vtt`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBody {
+    /// The `content-type` to send.
+    pub content_type: &'static str,
+    /// The body.
+    pub text: String,
+}
+
+/// How a request continues an earlier conversation, for the scenario engine's sequences.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Continuation<'a> {
+    /// A stored conversation, by id (`conversation` of `/responses`).
+    Conversation(&'a str),
+    /// The conversation an earlier answer belongs to, by that answer's id
+    /// (`previous_response_id`).
+    Answer(&'a str),
+}
+
+/// The behaviour of the operations an endpoint family declares. Every catalog operation
+/// resolves to exactly one entry (see [`super::Table`]); fields left as in
+/// [`Endpoint::GENERIC`] keep the schema-driven behaviour.
+pub struct Endpoint {
+    /// The operation ids this entry serves (the only place they are named).
+    pub ops: &'static [&'static str],
+    /// Refuses a schema-valid request the real endpoint would still refuse (an unknown
+    /// model, an unsupported size, ...), before any answer is built.
+    pub check: fn(&Call) -> Result<(), ApiError>,
+    /// The request fields that decide what the answer says: generation is seeded with them
+    /// instead of the raw body, so `stream`, `stop` or `max_tokens` change how the answer is
+    /// delivered, not what it is.
+    pub content_fields: Option<&'static [&'static str]>,
+    /// Makes the generated, schema-valid answer say what the endpoint would say.
+    pub shape: fn(&Call, &mut Value, &mut Generator),
+    /// Whether the request asks for a streamed answer.
+    pub wants_stream: fn(&Call) -> bool,
+    /// The events of a streamed answer, given the (shaped) JSON answer when there is one;
+    /// `None` sends one event of each variant the spec lists.
+    pub stream: fn(&Call, Option<&Value>) -> Option<Vec<Event>>,
+    /// Whether an injected mid-stream error is a typed `error` event (as `/responses` sends)
+    /// rather than `data: {"error": ...}`.
+    pub typed_stream_errors: bool,
+    /// A non-JSON rendering of the answer, when the request asks for one.
+    pub render: fn(&Call, &Value) -> Option<TextBody>,
+    /// The body of an operation whose answer is not JSON (audio, images, archives, SDP).
+    pub bytes: fn(&Call, &mut Rng) -> Media,
+    /// How a request continues an earlier conversation; `Some` also makes the scenario
+    /// engine remember which conversation each answer belongs to.
+    pub continuation: Option<for<'a> fn(&'a ValidRequest) -> Option<Continuation<'a>>>,
+}
+
+impl Endpoint {
+    /// The schema-driven behaviour: no extra checks, the generated answer as it is, the
+    /// spec's streams, and media of the declared type.
+    pub const GENERIC: Endpoint = Endpoint {
+        ops: &[],
+        check: |_| Ok(()),
+        content_fields: None,
+        shape: |_, _, _| {},
+        wants_stream: |call| call.op.stream.is_some() && call.request.wants_stream(),
+        stream: |_, _| None,
+        typed_stream_errors: false,
+        render: |_, _| None,
+        bytes: media_of_declared_type,
+        continuation: None,
+    };
+}
+
+/// The declared media type's body: the thumbnail variant when `?variant=thumbnail` asks for
+/// it, an SDP answer for WebRTC call creation, else a real file of the type.
+fn media_of_declared_type(call: &Call, rng: &mut Rng) -> Media {
+    let declared = call.op.response.content_type.as_deref().unwrap_or("");
+    if declared == "application/sdp" {
+        return Media {
+            content_type: "application/sdp",
+            bytes: sdp_answer(rng).into_bytes(),
+        };
+    }
+    let wanted = call.request.query.get("variant").and_then(Value::as_str);
+    let chosen = match wanted {
+        Some("thumbnail") => call
+            .op
+            .response
+            .content_types
+            .iter()
+            .find(|t| t.starts_with("image/"))
+            .map_or(declared, String::as_str),
+        _ => declared,
+    };
+    media::for_media_type(chosen)
+}
+
+/// A minimal SDP answer for WebRTC call creation.
+fn sdp_answer(rng: &mut Rng) -> String {
+    let session = rng.next_u64() % 1_000_000_000;
+    format!(
+        "v=0\r\no=- {session} 2 IN IP4 127.0.0.1\r\ns=openai-mock\r\nt=0 0\r\n\
+         a=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n\
+         a=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n"
+    )
+}

@@ -1,0 +1,115 @@
+//! The endpoint table: what each operation does beyond its schema.
+//!
+//! Each endpoint family is one module that declares the operations it serves, as
+//! [`Endpoint`] entries: its checks, how it shapes the schema-valid answer, its stream
+//! builder and its non-JSON bodies. [`Table::new`] resolves every operation of a catalog to
+//! exactly one entry, specific or [`Endpoint::GENERIC`], once; the server then looks an
+//! entry up by the operation's index. Operation ids are named only in these declarations.
+//!
+//! | module | operations |
+//! |---|---|
+//! | [`chat`] | chat completions |
+//! | [`responses`] | `/responses` and its input-token count |
+//! | [`completions`] | legacy completions |
+//! | [`embeddings`] | embeddings |
+//! | [`moderations`] | moderations |
+//! | [`images`] | image generation, edits and variations |
+//! | [`audio`] | speech, transcriptions and translations |
+//! | [`models`] | listing, retrieving and deleting models |
+
+pub mod audio;
+pub mod chat;
+pub mod completions;
+pub mod embeddings;
+mod endpoint;
+pub mod images;
+pub mod models;
+pub mod moderations;
+pub mod responses;
+
+pub use endpoint::{Call, Continuation, Endpoint, Options, TextBody};
+
+use crate::catalog::Catalog;
+
+/// Every specific entry, one per family behaviour.
+const ENTRIES: &[&Endpoint] = &[
+    &chat::ENDPOINT,
+    &responses::CREATE,
+    &responses::INPUT_TOKENS,
+    &completions::ENDPOINT,
+    &embeddings::ENDPOINT,
+    &moderations::ENDPOINT,
+    &images::GENERATION,
+    &images::EDIT,
+    &images::VARIATION,
+    &audio::SPEECH,
+    &audio::TRANSCRIPTION,
+    &audio::TRANSLATION,
+    &models::LIST,
+    &models::RETRIEVE,
+    &models::DELETE,
+];
+
+/// The entry of operations no family declares (one address, so it can be told apart).
+static GENERIC: Endpoint = Endpoint::GENERIC;
+
+/// The entry of every operation of a catalog, by operation index.
+pub struct Table {
+    by_operation: Vec<&'static Endpoint>,
+}
+
+impl Table {
+    /// Resolves each of `catalog`'s operations to its entry.
+    pub fn new(catalog: &Catalog) -> Table {
+        let by_operation = catalog
+            .operations
+            .iter()
+            .map(|op| {
+                ENTRIES
+                    .iter()
+                    .copied()
+                    .find(|entry| entry.ops.contains(&op.id.as_str()))
+                    .unwrap_or(&GENERIC)
+            })
+            .collect();
+        Table { by_operation }
+    }
+
+    /// The entry of the operation at `index`.
+    pub fn entry(&self, index: usize) -> &'static Endpoint {
+        self.by_operation.get(index).copied().unwrap_or(&GENERIC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn every_operation_resolves_to_exactly_one_entry() {
+        let catalog = Catalog::embedded();
+        let mut declared: BTreeMap<&str, usize> = BTreeMap::new();
+        for entry in ENTRIES {
+            for op in entry.ops {
+                *declared.entry(op).or_default() += 1;
+            }
+        }
+        let twice: Vec<_> = declared.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "declared by two entries: {twice:?}");
+        let missing: Vec<_> = declared
+            .keys()
+            .filter(|id| catalog.operation(id).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "declared but not in the spec: {missing:?}"
+        );
+        let table = Table::new(&catalog);
+        assert_eq!(table.by_operation.len(), catalog.operations.len());
+        let specific = (0..catalog.operations.len())
+            .filter(|&i| !std::ptr::eq(table.entry(i), &GENERIC))
+            .count();
+        assert_eq!(specific, declared.len());
+    }
+}

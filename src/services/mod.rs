@@ -1,0 +1,14 @@
+//! Leaf services the endpoints share, below them and above the schema-driven generator:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`tokens`] | the real tokenizers (`o200k_base`, `cl100k_base`) from build-time tables |
+//! | [`conversation`] | one reader of a request's conversation (chat messages, Responses input, prompts) |
+//! | [`model`] | the simulated model: reply text, structured outputs, tool calls, logprobs, scripted output |
+//! | [`sse`] | server-sent events and the deltas streams are cut into |
+
+pub mod conversation;
+pub mod model;
+pub mod sse;
+mod token_hash;
+pub mod tokens;
