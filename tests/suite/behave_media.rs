@@ -1,11 +1,13 @@
-//! Images and audio over real HTTP, checked with independent decoders (`image`,
-//! `symphonia`): images decode at the requested size and format and their URLs download
-//! from the mock; speech decodes in every format with a duration that follows the text;
+//! Images and audio over real HTTP, checked with decoders from other projects than the
+//! encoders that wrote them (zune-png, zune-jpeg and libwebp for images; symphonia for
+//! audio): images decode at the requested size and format and their URLs download from the
+//! mock; speech decodes in every format with a duration that follows the text;
 //! transcripts come in every response format with their content types and timestamps;
 //! the streams (partial images, speech SSE, transcript deltas) carry the same content.
 
 use base64::Engine;
 use openai_mock::catalog::Catalog;
+use openai_mock::generate::media;
 use openai_mock::{server, Config};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
@@ -107,22 +109,120 @@ fn b64(text: &str) -> Vec<u8> {
         .expect("base64")
 }
 
-fn decode_image(bytes: &[u8], format: image::ImageFormat) -> image::DynamicImage {
-    image::load_from_memory_with_format(bytes, format).expect("the image decodes")
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ImageFormat {
+    Png,
+    Jpeg,
+    WebP,
 }
 
-/// Decodes audio with symphonia; returns the sample rate and the decoded duration.
-fn decode_audio(bytes: Vec<u8>, extension: &str) -> (u32, f64) {
-    use symphonia::core::codecs::DecoderOptions;
+/// A decoded image: 8-bit samples, `channels` of them per pixel, row by row.
+#[derive(PartialEq)]
+struct Decoded {
+    width: u32,
+    height: u32,
+    channels: usize,
+    pixels: Vec<u8>,
+}
+
+impl Decoded {
+    fn has_alpha(&self) -> bool {
+        self.channels == 4
+    }
+
+    fn pixel(&self, x: u32, y: u32) -> &[u8] {
+        let at = (y as usize * self.width as usize + x as usize) * self.channels;
+        &self.pixels[at..at + self.channels]
+    }
+}
+
+/// Decodes with zune-png, zune-jpeg or libwebp: other projects than the `png`,
+/// `jpeg-encoder` and `image-webp` crates that the mock encodes with.
+fn decode_image(bytes: &[u8], format: ImageFormat) -> Decoded {
+    use zune_core::bytestream::ZCursor;
+    let decoded = match format {
+        ImageFormat::Png => {
+            let mut decoder = zune_png::PngDecoder::new(ZCursor::new(bytes));
+            let pixels = decoder.decode_raw().expect("the PNG decodes");
+            let (width, height) = decoder.dimensions().expect("dimensions");
+            let channels = decoder.colorspace().expect("colour space").num_components();
+            Decoded {
+                width: width as u32,
+                height: height as u32,
+                channels,
+                pixels,
+            }
+        }
+        ImageFormat::Jpeg => {
+            let mut decoder = zune_jpeg::JpegDecoder::new(ZCursor::new(bytes));
+            let pixels = decoder.decode().expect("the JPEG decodes");
+            let info = decoder.info().expect("info");
+            Decoded {
+                width: u32::from(info.width),
+                height: u32::from(info.height),
+                channels: 3,
+                pixels,
+            }
+        }
+        ImageFormat::WebP => {
+            let image = webp::Decoder::new(bytes)
+                .decode()
+                .expect("the WebP decodes");
+            Decoded {
+                width: image.width(),
+                height: image.height(),
+                channels: if image.is_alpha() { 4 } else { 3 },
+                pixels: image.to_vec(),
+            }
+        }
+    };
+    assert_eq!(
+        decoded.pixels.len(),
+        decoded.width as usize * decoded.height as usize * decoded.channels,
+        "{format:?}"
+    );
+    decoded
+}
+
+/// What symphonia reads from an audio file.
+struct Heard {
+    /// The sample rate of the track.
+    rate: u32,
+    /// The decoded duration; for Opus, which symphonia demuxes but cannot decode, the
+    /// duration its Ogg reader finds (the last granule position less the pre-skip).
+    seconds: f64,
+    /// The decoded samples (empty for Opus).
+    samples: Vec<i16>,
+    /// The transcript found in the metadata symphonia read (ID3, Vorbis comments, RIFF
+    /// INFO), through the mock's own [`media::read_transcript`].
+    transcript: Option<String>,
+}
+
+/// Reads audio with symphonia, a different project from every encoder the mock uses.
+fn decode_audio(bytes: Vec<u8>, extension: &str) -> Heard {
+    use symphonia::core::audio::SampleBuffer;
+    use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_OPUS};
     use symphonia::core::errors::Error;
     use symphonia::core::formats::FormatOptions;
     use symphonia::core::io::MediaSourceStream;
-    use symphonia::core::meta::MetadataOptions;
+    use symphonia::core::meta::{Metadata, MetadataOptions};
     use symphonia::core::probe::Hint;
+    fn tags(metadata: Option<Metadata<'_>>, into: &mut Vec<String>) {
+        if let Some(mut metadata) = metadata {
+            if let Some(revision) = metadata.skip_to_latest() {
+                into.extend(
+                    revision
+                        .tags()
+                        .iter()
+                        .map(|t| format!("{}={}", t.key, t.value)),
+                );
+            }
+        }
+    }
     let source = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(extension);
-    let probed = symphonia::default::get_probe()
+    let mut probed = symphonia::default::get_probe()
         .format(
             &hint,
             source,
@@ -130,27 +230,55 @@ fn decode_audio(bytes: Vec<u8>, extension: &str) -> (u32, f64) {
             &MetadataOptions::default(),
         )
         .unwrap_or_else(|e| panic!("{extension}: {e}"));
+    let mut found = Vec::new();
+    tags(probed.metadata.get(), &mut found);
     let mut format = probed.format;
     let track = format.default_track().expect("a track").clone();
-    let rate = track.codec_params.sample_rate.expect("a sample rate");
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .expect("a decoder");
-    let mut frames = 0u64;
+    let params = &track.codec_params;
+    let rate = params.sample_rate.expect("a sample rate");
+    let opus = params.codec == CODEC_TYPE_OPUS;
+    let mut decoder = (!opus).then(|| {
+        symphonia::default::get_codecs()
+            .make(params, &DecoderOptions::default())
+            .expect("a decoder")
+    });
+    let mut samples = Vec::new();
     loop {
         match format.next_packet() {
-            Ok(packet) if packet.track_id() == track.id => {
-                let decoded = decoder
-                    .decode(&packet)
-                    .unwrap_or_else(|e| panic!("{extension}: {e}"));
-                frames += decoded.frames() as u64;
-            }
+            Ok(packet) if packet.track_id() == track.id => match decoder.as_mut() {
+                Some(decoder) => {
+                    let decoded = decoder
+                        .decode(&packet)
+                        .unwrap_or_else(|e| panic!("{extension}: {e}"));
+                    let mut buffer =
+                        SampleBuffer::<i16>::new(decoded.capacity() as u64, *decoded.spec());
+                    buffer.copy_interleaved_ref(decoded);
+                    samples.extend_from_slice(buffer.samples());
+                }
+                // Opus: symphonia has no decoder, so check each packet's table of contents:
+                // CELT-only fullband 20 ms mono frames.
+                None => assert_eq!(packet.data[0], 0xF8, "{extension}: an Opus TOC"),
+            },
             Ok(_) => {}
             Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(e) => panic!("{extension}: {e}"),
         }
     }
-    (rate, frames as f64 / f64::from(rate))
+    tags(Some(format.metadata()), &mut found);
+    let seconds = if opus {
+        let frames = params.n_frames.expect("the Ogg reader finds the length");
+        (frames - u64::from(params.delay.unwrap_or(0))) as f64 / f64::from(rate)
+    } else {
+        samples.len() as f64 / f64::from(rate)
+    };
+    Heard {
+        rate,
+        seconds,
+        samples,
+        transcript: found
+            .iter()
+            .find_map(|tag| media::read_transcript(tag.as_bytes())),
+    }
 }
 
 /// Parses a canonical WAV header: (channels, sample rate, bits per sample, data bytes).
@@ -198,14 +326,14 @@ async fn generated_pngs_decode_at_the_requested_size() {
     let mut images = Vec::new();
     for item in data {
         let bytes = b64(item["b64_json"].as_str().unwrap());
-        let decoded = decode_image(&bytes, image::ImageFormat::Png);
-        assert_eq!((decoded.width(), decoded.height()), (512, 512));
+        let decoded = decode_image(&bytes, ImageFormat::Png);
+        assert_eq!((decoded.width, decoded.height), (512, 512));
         assert!(
             bytes.len() < 16_000,
             "a gradient compresses: {} bytes",
             bytes.len()
         );
-        images.push(decoded.to_rgb8().into_raw());
+        images.push(decoded.pixels);
     }
     assert_ne!(images[0], images[1], "n images differ");
     assert!(
@@ -227,20 +355,16 @@ async fn image_urls_download_from_the_mock_itself() {
     let download = mock.client.get(url).send().await.expect("downloads");
     assert_eq!(download.status(), 200);
     assert_eq!(header(&download, "content-type"), "image/png");
-    let downloaded = decode_image(&download.bytes().await.unwrap(), image::ImageFormat::Png);
-    assert_eq!((downloaded.width(), downloaded.height()), (256, 256));
+    let downloaded = decode_image(&download.bytes().await.unwrap(), ImageFormat::Png);
+    assert_eq!((downloaded.width, downloaded.height), (256, 256));
     let mut as_b64 = request;
     as_b64["response_format"] = json!("b64_json");
     let inline = mock.post_json("/images/generations", &as_b64).await;
     let inline = decode_image(
         &b64(inline["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Png,
+        ImageFormat::Png,
     );
-    assert_eq!(
-        downloaded.to_rgba8(),
-        inline.to_rgba8(),
-        "the url serves the same image"
-    );
+    assert!(downloaded == inline, "the url serves the same image");
     let missing = mock
         .client
         .get(format!("{}/images/generated/not-an-image.png", mock.base))
@@ -254,9 +378,9 @@ async fn image_urls_download_from_the_mock_itself() {
 async fn gpt_image_honours_output_format_background_and_reports_usage() {
     let mock = start().await;
     for (format, size, expected_format) in [
-        ("jpeg", "1024x1536", image::ImageFormat::Jpeg),
-        ("webp", "1536x1024", image::ImageFormat::WebP),
-        ("png", "1024x1024", image::ImageFormat::Png),
+        ("jpeg", "1024x1536", ImageFormat::Jpeg),
+        ("webp", "1536x1024", ImageFormat::WebP),
+        ("png", "1024x1024", ImageFormat::Png),
     ] {
         let answer = mock
             .post_json(
@@ -269,7 +393,7 @@ async fn gpt_image_honours_output_format_background_and_reports_usage() {
             .as_str()
             .expect("gpt-image answers b64"));
         let decoded = decode_image(&bytes, expected_format);
-        assert_eq!(format!("{}x{}", decoded.width(), decoded.height()), size);
+        assert_eq!(format!("{}x{}", decoded.width, decoded.height), size);
         assert_eq!(answer["size"], size);
         assert_eq!(answer["output_format"], format);
         assert_eq!(answer["quality"], "low");
@@ -292,13 +416,12 @@ async fn gpt_image_honours_output_format_background_and_reports_usage() {
         .await;
     let decoded = decode_image(
         &b64(transparent["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Png,
+        ImageFormat::Png,
     );
-    assert!(decoded.color().has_alpha());
-    let rgba = decoded.to_rgba8();
-    assert_eq!(rgba.get_pixel(0, 0)[3], 255);
+    assert!(decoded.has_alpha());
+    assert_eq!(decoded.pixel(0, 0)[3], 255);
     assert_eq!(
-        rgba.get_pixel(0, rgba.height() - 1)[3],
+        decoded.pixel(0, decoded.height - 1)[3],
         0,
         "fades to transparent"
     );
@@ -306,7 +429,7 @@ async fn gpt_image_honours_output_format_background_and_reports_usage() {
 }
 
 #[tokio::test]
-async fn jpeg_bands_follow_the_png_gradient() {
+async fn jpeg_follows_the_png_gradient() {
     let mock = start().await;
     let request = |format: &str| json!({"prompt": "dawn", "model": "gpt-image-1", "size": "1024x1024", "output_format": format});
     let png = mock.post_json("/images/generations", &request("png")).await;
@@ -315,16 +438,14 @@ async fn jpeg_bands_follow_the_png_gradient() {
         .await;
     let png = decode_image(
         &b64(png["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Png,
-    )
-    .to_rgb8();
+        ImageFormat::Png,
+    );
     let jpeg = decode_image(
         &b64(jpeg["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Jpeg,
-    )
-    .to_rgb8();
+        ImageFormat::Jpeg,
+    );
     for y in [4, 500, 1020] {
-        let (a, b) = (png.get_pixel(10, y), jpeg.get_pixel(10, y));
+        let (a, b) = (png.pixel(10, y), jpeg.pixel(10, y));
         for c in 0..3 {
             assert!(
                 (i32::from(a[c]) - i32::from(b[c])).abs() <= 6,
@@ -366,10 +487,10 @@ async fn unsupported_sizes_and_dall_e_3_batches_are_rejected() {
     assert_valid("createImage", false, &newer);
     let decoded = decode_image(
         &b64(newer["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Png,
+        ImageFormat::Png,
     );
     assert_eq!(
-        (decoded.width(), decoded.height()),
+        (decoded.width, decoded.height),
         (256, 256),
         "an unknown model takes any size"
     );
@@ -382,9 +503,9 @@ async fn unsupported_sizes_and_dall_e_3_batches_are_rejected() {
         .contains("a cat"));
     let decoded = decode_image(
         &b64(dalle3["data"][0]["b64_json"].as_str().unwrap()),
-        image::ImageFormat::Png,
+        ImageFormat::Png,
     );
-    assert_eq!((decoded.width(), decoded.height()), (1792, 1024));
+    assert_eq!((decoded.width, decoded.height), (1792, 1024));
 }
 
 #[tokio::test]
@@ -410,11 +531,8 @@ async fn image_generation_streams_partial_images_then_the_completed_one() {
     );
     for (i, event) in events.iter().enumerate() {
         assert_valid("createImage", true, event);
-        let decoded = decode_image(
-            &b64(event["b64_json"].as_str().unwrap()),
-            image::ImageFormat::Png,
-        );
-        assert_eq!((decoded.width(), decoded.height()), (1024, 1536));
+        let decoded = decode_image(&b64(event["b64_json"].as_str().unwrap()), ImageFormat::Png);
+        assert_eq!((decoded.width, decoded.height), (1024, 1536));
         if i < 2 {
             assert_eq!(event["partial_image_index"], i);
         }
@@ -454,10 +572,7 @@ async fn image_edits_stream_their_own_event_types() {
     assert_eq!(kinds, ["image_edit.partial_image", "image_edit.completed"]);
     for event in &events {
         assert_valid("createImageEdit", true, event);
-        decode_image(
-            &b64(event["b64_json"].as_str().unwrap()),
-            image::ImageFormat::WebP,
-        );
+        decode_image(&b64(event["b64_json"].as_str().unwrap()), ImageFormat::WebP);
     }
     assert_eq!(
         events[1]["usage"]["input_tokens_details"]["image_tokens"],
@@ -510,28 +625,49 @@ async fn speech_decodes_in_every_format_with_its_content_type() {
     let (_, wav) = mock.speech(body("wav")).await;
     let (_, _, _, data) = wav_header(&wav);
     let seconds = f64::from(data) / 48_000.0;
+    let wav_samples: Vec<i16> = wav[44..44 + data as usize]
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
     for (format, extension, content_type) in [
         ("mp3", "mp3", "audio/mpeg"),
         ("aac", "aac", "audio/aac"),
         ("flac", "flac", "audio/flac"),
         ("wav", "wav", "audio/wav"),
+        ("opus", "opus", "audio/ogg"),
     ] {
         let (sent_type, bytes) = mock.speech(body(format)).await;
         assert_eq!(sent_type, content_type);
-        let (rate, decoded) = decode_audio(bytes, extension);
-        assert_eq!(rate, 24_000, "{format}");
+        let heard = decode_audio(bytes, extension);
+        let rate = if format == "opus" { 48_000 } else { 24_000 };
+        assert_eq!(heard.rate, rate, "{format}");
         assert!(
-            (decoded - seconds).abs() < 0.1,
-            "{format}: {decoded} s, expected {seconds} s"
+            (heard.seconds - seconds).abs() < 0.1,
+            "{format}: {} s, expected {seconds} s",
+            heard.seconds
         );
+        if matches!(format, "flac" | "wav") {
+            assert!(heard.samples == wav_samples, "{format} is lossless");
+        }
+        // symphonia reads no ID3 tag before ADTS, and stops a WAV at its data chunk (the
+        // LIST chunk follows it; `wav_header` checks that chunk's framing).
+        if !matches!(format, "aac" | "wav") {
+            assert_eq!(
+                heard.transcript.as_deref(),
+                Some(SENTENCE.repeat(3).as_str()),
+                "{format}: the transcript is in metadata symphonia reads"
+            );
+        }
     }
+    assert_eq!(
+        media::read_transcript(&wav[44 + data as usize..]).as_deref(),
+        Some(SENTENCE.repeat(3).as_str()),
+        "the WAV's transcript is in the chunk after its samples"
+    );
     let (pcm_type, pcm) = mock.speech(body("pcm")).await;
     assert_eq!(pcm_type, "audio/pcm");
     assert_eq!(pcm, wav[44..44 + data as usize], "pcm is the wav's samples");
-    let (opus_type, opus) = mock.speech(body("opus")).await;
-    assert_eq!(opus_type, "audio/ogg");
-    assert_eq!(&opus[..4], b"OggS");
-    assert_eq!(&opus[28..36], b"OpusHead");
+    let (_, opus) = mock.speech(body("opus")).await;
     let last = opus.windows(4).rposition(|w| w == b"OggS").unwrap();
     assert_eq!(opus[last + 5] & 4, 4, "the last page ends the stream");
     let granule = u64::from_le_bytes(opus[last + 6..last + 14].try_into().unwrap());
