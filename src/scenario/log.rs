@@ -1,11 +1,19 @@
 //! The request log behind `GET /__mock/requests`: the last [`CAPACITY`] API requests,
 //! oldest first, with what the scenario machinery did to each.
 
-use super::Trace;
+use super::plan::Trace;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Now, in Unix milliseconds (0 before 1970).
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// How many requests the log keeps.
 pub const CAPACITY: usize = 1000;
