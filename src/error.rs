@@ -126,8 +126,8 @@ impl ApiError {
 /// Masks an API key the way the real API echoes it: `sk-ab****yz`.
 ///
 /// ```
-/// assert_eq!(openai_mock::mask_key("sk-abcdefghyz"), "sk-ab******yz");
-/// assert_eq!(openai_mock::mask_key("abc"), "***");
+/// assert_eq!(openai_mock::error::mask_key("sk-abcdefghyz"), "sk-ab******yz");
+/// assert_eq!(openai_mock::error::mask_key("abc"), "***");
 /// ```
 pub fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();

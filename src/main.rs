@@ -12,8 +12,7 @@
 //!
 //! Logs go to stderr.
 
-use openai_mock::config::{ConfigError, LogFormat};
-use openai_mock::{server, Config};
+use openai_mock::{Config, ConfigError, LogFormat, MockServer};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tracing_subscriber::filter::Targets;
@@ -31,7 +30,7 @@ async fn main() -> ExitCode {
     };
     init_logging(&config);
 
-    let running = match server::bind(&config).await {
+    let running = match MockServer::builder().config(config).try_start().await {
         Ok(running) => running,
         Err(error) => {
             eprintln!("openai-mock: {error}");

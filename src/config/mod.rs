@@ -335,7 +335,7 @@ impl Config {
         Ok(Config::from_arg_matches(&matches)?)
     }
 
-    /// Every config-file key: the [`Config`] field names, plus [`RESERVED_FILE_KEYS`].
+    /// Every config-file key: the [`Config`] field names, plus the reserved `rules`.
     pub fn file_keys() -> Vec<String> {
         let command = Config::command();
         let mut keys: Vec<String> = command

@@ -404,8 +404,8 @@ fn fit_length(mut text: String, min: usize, max: usize) -> String {
 /// Formats Unix seconds as RFC 3339 UTC, e.g. `2026-11-22T03:04:05Z`.
 ///
 /// ```
-/// assert_eq!(openai_mock::rfc3339(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(openai_mock::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+/// assert_eq!(openai_mock::generate::rfc3339(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(openai_mock::generate::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
 /// ```
 pub fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);

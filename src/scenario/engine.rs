@@ -301,7 +301,7 @@ impl Engine {
         plan
     }
 
-    /// Logs one answered request (see [`log::Entry`]); `trace` is `None` for requests that
+    /// Logs one answered request (see [`log::ReceivedRequest`]); `trace` is `None` for requests that
     /// never reached [`Engine::plan`] (unknown routes, bad keys, invalid bodies).
     #[allow(clippy::too_many_arguments)]
     pub fn record(
@@ -315,7 +315,7 @@ impl Engine {
         elapsed: Duration,
     ) {
         let trace = trace.cloned().unwrap_or_default();
-        self.log.record(log::Entry {
+        self.log.record(log::ReceivedRequest {
             seq: 0,
             at_ms: unix_ms().saturating_sub(elapsed.as_millis() as u64),
             request_id: request_id.to_string(),

@@ -20,7 +20,7 @@ pub const CAPACITY: usize = 1000;
 
 /// One logged request.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Entry {
+pub struct ReceivedRequest {
     /// 1 for the first request the server saw, counting on across clears.
     pub seq: u64,
     /// When it arrived, in Unix milliseconds.
@@ -50,13 +50,13 @@ pub struct RequestLog {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<ReceivedRequest>,
     seen: u64,
 }
 
 impl RequestLog {
     /// Appends `entry`, numbering it; the oldest entry goes when the log is full.
-    pub fn record(&self, mut entry: Entry) {
+    pub fn record(&self, mut entry: ReceivedRequest) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
@@ -76,7 +76,7 @@ impl RequestLog {
     }
 
     /// The logged entries, oldest first.
-    pub fn entries(&self) -> Vec<Entry> {
+    pub fn entries(&self) -> Vec<ReceivedRequest> {
         self.inner
             .lock()
             .map(|inner| inner.entries.iter().cloned().collect())
@@ -109,9 +109,9 @@ mod tests {
     fn the_log_numbers_bounds_and_clears() {
         let log = RequestLog::default();
         for i in 0..CAPACITY + 5 {
-            log.record(Entry {
+            log.record(ReceivedRequest {
                 path: format!("/{i}"),
-                ..Entry::default()
+                ..ReceivedRequest::default()
             });
         }
         let entries = log.entries();
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(entries[0].seq, 6);
         assert_eq!(entries[0].path, "/5");
         log.clear();
-        log.record(Entry::default());
+        log.record(ReceivedRequest::default());
         let body = log.to_json();
         assert_eq!(body["total"], (CAPACITY + 6) as u64);
         assert_eq!(body["data"][0]["seq"], (CAPACITY + 6) as u64);

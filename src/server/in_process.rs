@@ -5,6 +5,8 @@
 
 use super::{bind, Running};
 use crate::config::Config;
+use crate::scenario::log::ReceivedRequest;
+use crate::scenario::RulesError;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -88,6 +90,12 @@ impl MockServer {
         self.running.urls().into_iter().next().unwrap_or_default()
     }
 
+    /// The root URL of every listener, plain HTTP first (what the binary prints on its
+    /// `listening` lines).
+    pub fn urls(&self) -> Vec<String> {
+        self.running.urls()
+    }
+
     /// The API base URL, for `OpenAI(base_url=...)`: [`uri`](MockServer::uri) + `/v1`.
     pub fn base_url(&self) -> String {
         format!("{}/v1", self.uri())
@@ -127,6 +135,85 @@ impl MockServer {
     /// Client connections currently open, idle ones included.
     pub fn open_connections(&self) -> usize {
         self.running.open_connections()
+    }
+
+    /// The requests this server answered, oldest first (the last 1,000), as
+    /// `GET /__mock/requests` lists them: method, path, operation, the status the client
+    /// saw (0 for a dropped connection), and what the scenario machinery did.
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let server = openai_mock::MockServer::start().await;
+    /// reqwest::Client::new()
+    ///     .get(format!("{}/models", server.base_url()))
+    ///     .bearer_auth("sk-test")
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// let requests = server.received_requests();
+    /// assert_eq!(requests.len(), 1);
+    /// assert_eq!(requests[0].operation.as_deref(), Some("listModels"));
+    /// assert_eq!(requests[0].status, 200);
+    /// # }
+    /// ```
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.running.scenarios().log().entries()
+    }
+
+    /// Adds response rules while the server runs, in the `rules:` format of the rules file
+    /// (see the README's Scenarios), and returns how many were added. They apply from the
+    /// next request on, after the file's rules of the same priority, and survive a reload
+    /// of the file.
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let server = openai_mock::MockServer::start().await;
+    /// server
+    ///     .rules("rules:\n  - match: {last_user_message: ping}\n    reply: {text: pong}\n")
+    ///     .unwrap();
+    /// let completion: serde_json::Value = reqwest::Client::new()
+    ///     .post(format!("{}/chat/completions", server.base_url()))
+    ///     .bearer_auth("sk-test")
+    ///     .json(&serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "ping"}]}))
+    ///     .send()
+    ///     .await
+    ///     .unwrap()
+    ///     .json()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(completion["choices"][0]["message"]["content"], "pong");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`RulesError`] naming the line and the problem when the text is not valid rules;
+    /// nothing is added then.
+    pub fn rules(&self, yaml: &str) -> Result<usize, RulesError> {
+        self.running.scenarios().add_rules(yaml)
+    }
+
+    /// Starts over, as `POST /__mock/reset` does: empties the request log and resets rule
+    /// sequences, rate-limit buckets and remembered conversations. Rules stay.
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let server = openai_mock::MockServer::start().await;
+    /// reqwest::Client::new()
+    ///     .get(format!("{}/models", server.base_url()))
+    ///     .bearer_auth("sk-test")
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// server.reset();
+    /// assert!(server.received_requests().is_empty());
+    /// # }
+    /// ```
+    pub fn reset(&self) {
+        self.running.scenarios().reset();
     }
 
     /// Stops the server gracefully: in-flight requests finish first. Dropping the handle

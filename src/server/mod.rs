@@ -58,6 +58,7 @@ pub struct Running {
     connections: Arc<Connections>,
     accept_loops: Vec<JoinHandle<()>>,
     drain: Duration,
+    scenarios: Arc<scenario::Engine>,
 }
 
 impl Running {
@@ -96,6 +97,11 @@ impl Running {
     /// Client connections currently open, idle ones included.
     pub fn open_connections(&self) -> usize {
         self.connections.open()
+    }
+
+    /// The scenario engine: rules, the request log, counters and limits.
+    pub fn scenarios(&self) -> &scenario::Engine {
+        &self.scenarios
     }
 
     /// Stops accepting connections, lets in-flight requests and streams finish (bounded by
@@ -191,7 +197,7 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         .map(Arc::new)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid rules: {e}")))?;
     scenarios.watch();
-    let app = Pipeline::new(catalog, settings(config, info, scenarios))
+    let app = Pipeline::new(catalog, settings(config, info, scenarios.clone()))
         .with_if(config.cors, Cors::new(config.cors_origins.clone()))
         .with(CatchPanic::new().with_handler(panic_response))
         .map_to_response()
@@ -226,6 +232,7 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         connections,
         accept_loops,
         drain: Duration::from_secs(config.shutdown_timeout_secs),
+        scenarios,
     })
 }
 

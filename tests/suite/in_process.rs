@@ -227,3 +227,59 @@ async fn a_port_in_use_is_an_error_not_a_panic_with_try_start() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn received_requests_list_what_the_server_answered_and_reset_empties_them() {
+    let server = MockServer::start().await;
+    let client = reqwest::Client::new();
+    assert_eq!(post_chat(&client, &server.base_url()).await.status(), 200);
+    let missing = client
+        .get(format!("{}/no/such/path", server.base_url()))
+        .bearer_auth("sk-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    let requests = server.received_requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].path, "/v1/chat/completions");
+    assert_eq!(
+        requests[0].operation.as_deref(),
+        Some("createChatCompletion")
+    );
+    assert_eq!(requests[0].status, 200);
+    assert_eq!(requests[0].trace.model.as_deref(), Some("gpt-4o-mini"));
+    assert!(requests[0].request_id.starts_with("req_"));
+    assert_eq!(
+        (requests[1].status, requests[1].operation.as_deref()),
+        (404, None)
+    );
+
+    server.reset();
+    assert!(server.received_requests().is_empty());
+}
+
+#[tokio::test]
+async fn rules_added_while_the_server_runs_answer_the_next_request() {
+    let server = MockServer::start().await;
+    let client = reqwest::Client::new();
+    let added = server
+        .rules("rules:\n  - name: greet\n    match: {last_user_message: hello}\n    reply: {text: Scripted hello.}\n")
+        .expect("the rules are valid");
+    assert_eq!(added, 1);
+    let body: Value = post_chat(&client, &server.base_url())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["choices"][0]["message"]["content"], "Scripted hello.");
+    assert_eq!(
+        server.received_requests()[0].trace.rule.as_deref(),
+        Some("greet")
+    );
+
+    let error = server.rules("rules:\n  - reply: {bogus: 1}\n").unwrap_err();
+    assert!(error.to_string().contains("bogus"), "{error}");
+}

@@ -24,7 +24,7 @@ async fn root_reports_version_spec_base_urls_and_certificate() {
     );
     assert_eq!(
         root["operations"],
-        openai_mock::Catalog::embedded().operations.len()
+        openai_mock::catalog::Catalog::embedded().operations.len()
     );
     assert_eq!(
         root["base_urls"],
@@ -269,7 +269,7 @@ async fn each_request_logs_one_json_line_and_keys_are_masked() {
     );
     for line in &lines {
         assert!(line["ms"].as_f64().is_some(), "{line}");
-        assert_eq!(line["key"], openai_mock::mask_key(KEY));
+        assert_eq!(line["key"], openai_mock::error::mask_key(KEY));
     }
     assert!(
         !stderr_before_stop.contains(KEY),
