@@ -82,9 +82,8 @@ pub fn shape(
     generator: &mut Generator<'_>,
 ) {
     let body = &request.body;
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
+    let model = request
+        .body_str("model")
         .unwrap_or("gpt-3.5-turbo-instruct");
     let encoding = Encoding::for_model(model);
     let prompts = prompts(encoding, body.get("prompt"));

@@ -80,11 +80,7 @@ struct Input {
 /// Rejects what the real API rejects: `dimensions` for ada-002 or above the model's size,
 /// empty inputs, and inputs over [`MAX_INPUT_TOKENS`].
 pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
-    let model = request
-        .body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let model = request.body_str("model").unwrap_or("");
     if let Some(dimensions) = request.body.get("dimensions").and_then(Value::as_u64) {
         if model == "text-embedding-ada-002" {
             return Err(ApiError::invalid_request(
@@ -164,11 +160,7 @@ pub fn shape(request: &ValidRequest, answer: &mut Value) {
     let Ok(inputs) = inputs(&request.body) else {
         return;
     };
-    let model = request
-        .body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let model = request.body_str("model").unwrap_or("");
     let requested = request
         .body
         .get("dimensions")
@@ -176,7 +168,7 @@ pub fn shape(request: &ValidRequest, answer: &mut Value) {
         .map(|d| d as usize);
     let full = native_dimensions(model).unwrap_or_else(|| requested.unwrap_or(DEFAULT_DIMENSIONS));
     let dimensions = requested.unwrap_or(full).clamp(1, full);
-    let base64 = request.body.get("encoding_format").and_then(Value::as_str) == Some("base64");
+    let base64 = request.body_str("encoding_format") == Some("base64");
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()

@@ -163,9 +163,7 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
 
 fn model(request: &ValidRequest) -> &str {
     request
-        .body
-        .get("model")
-        .and_then(Value::as_str)
+        .body_str("model")
         .unwrap_or("omni-moderation-latest")
 }
 

@@ -59,6 +59,11 @@ impl ValidRequest {
         self.body.get(name).or_else(|| self.query.get(name))
     }
 
+    /// A string field of the body (`model`, `input`, ...), when it is one.
+    pub fn body_str(&self, name: &str) -> Option<&str> {
+        self.body.get(name).and_then(Value::as_str)
+    }
+
     /// Whether the client asked for a streamed answer (`stream: true`).
     pub fn wants_stream(&self) -> bool {
         self.body.get("stream").and_then(Value::as_bool) == Some(true)

@@ -4,24 +4,25 @@
 
 use base64::Engine;
 use openai_mock::catalog::Catalog;
-use openai_mock::{server, Config};
+use openai_mock::{Config, MockServer};
 use serde_json::{json, Value};
 
 struct Mock {
     base: String,
     client: reqwest::Client,
-    _server: server::Running,
+    _server: MockServer,
 }
 
 async fn start() -> Mock {
-    let running = server::bind(&Config {
-        port: 0,
-        ..Config::default()
-    })
-    .await
-    .expect("server binds");
+    let running = MockServer::builder()
+        .config(Config {
+            port: 0,
+            ..Config::default()
+        })
+        .start()
+        .await;
     Mock {
-        base: format!("http://{}/v1", running.http_addr()),
+        base: format!("http://{}/v1", running.address()),
         client: reqwest::Client::new(),
         _server: running,
     }
@@ -183,15 +184,16 @@ async fn base64_encoding_holds_the_same_little_endian_floats() {
 
 #[tokio::test]
 async fn float_embeddings_mode_answers_base64_requests_with_floats() {
-    let running = server::bind(&Config {
-        port: 0,
-        float_embeddings: true,
-        ..Config::default()
-    })
-    .await
-    .expect("server binds");
+    let running = MockServer::builder()
+        .config(Config {
+            port: 0,
+            float_embeddings: true,
+            ..Config::default()
+        })
+        .start()
+        .await;
     let mock = Mock {
-        base: format!("http://{}/v1", running.http_addr()),
+        base: format!("http://{}/v1", running.address()),
         client: reqwest::Client::new(),
         _server: running,
     };

@@ -8,25 +8,26 @@
 use base64::Engine;
 use openai_mock::catalog::Catalog;
 use openai_mock::generate::media;
-use openai_mock::{server, Config};
+use openai_mock::{Config, MockServer};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 struct Mock {
     base: String,
     client: reqwest::Client,
-    _server: server::Running,
+    _server: MockServer,
 }
 
 async fn start() -> Mock {
-    let running = server::bind(&Config {
-        port: 0,
-        ..Config::default()
-    })
-    .await
-    .expect("server binds");
+    let running = MockServer::builder()
+        .config(Config {
+            port: 0,
+            ..Config::default()
+        })
+        .start()
+        .await;
     Mock {
-        base: format!("http://{}/v1", running.http_addr()),
+        base: format!("http://{}/v1", running.address()),
         client: reqwest::Client::new(),
         _server: running,
     }

@@ -1,22 +1,23 @@
 //! The core contract over real HTTP: routing, authentication, validation with the real API's
 //! wording, reflection, ids, lists, binary bodies and the headers the SDKs read.
 
-use openai_mock::{server, Config};
+use openai_mock::{Config, MockServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 struct Mock {
     base: String,
     client: reqwest::Client,
-    _server: server::Running,
+    _server: MockServer,
 }
 
 async fn start_with(config: Config) -> Mock {
-    let running = server::bind(&Config { port: 0, ..config })
-        .await
-        .expect("server binds");
+    let running = MockServer::builder()
+        .config(Config { port: 0, ..config })
+        .start()
+        .await;
     Mock {
-        base: format!("http://{}", running.http_addr()),
+        base: format!("http://{}", running.address()),
         client: reqwest::Client::new(),
         _server: running,
     }

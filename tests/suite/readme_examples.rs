@@ -2,7 +2,7 @@
 //! `http://127.0.0.1:4010` is run against a real server, with only that address replaced by
 //! the test server's ephemeral one.
 
-use openai_mock::{server, Config};
+use openai_mock::{Config, MockServer};
 use std::process::Command;
 
 const README: &str = include_str!("../../README.md");
@@ -28,13 +28,14 @@ fn blocks(language: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_curl_examples_work_verbatim() {
-    let running = server::bind(&Config {
-        port: 0,
-        ..Config::default()
-    })
-    .await
-    .expect("server binds");
-    let address = running.http_addr().to_string();
+    let running = MockServer::builder()
+        .config(Config {
+            port: 0,
+            ..Config::default()
+        })
+        .start()
+        .await;
+    let address = running.address().to_string();
     let examples: Vec<String> = blocks("sh")
         .into_iter()
         .filter(|b| b.trim_start().starts_with("curl ") && b.contains(README_ADDRESS))

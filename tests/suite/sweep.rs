@@ -8,7 +8,7 @@
 
 use openai_mock::catalog::{Catalog, Operation};
 use openai_mock::generate::{Generator, Rng};
-use openai_mock::{server, Config};
+use openai_mock::{Config, MockServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ struct Sweep {
     catalog: Arc<Catalog>,
     client: reqwest::Client,
     base: String,
-    _server: server::Running,
+    _server: MockServer,
 }
 
 async fn start() -> Sweep {
@@ -24,11 +24,11 @@ async fn start() -> Sweep {
         port: 0,
         ..Config::default()
     };
-    let running = server::bind(&config).await.expect("server binds");
+    let running = MockServer::builder().config(config).start().await;
     Sweep {
         catalog: Catalog::embedded(),
         client: reqwest::Client::new(),
-        base: format!("http://{}/v1", running.http_addr()),
+        base: format!("http://{}/v1", running.address()),
         _server: running,
     }
 }

@@ -44,7 +44,6 @@ pub use transcripts::{check, shape_transcription, transcript_events, transcript_
 
 use crate::endpoints::endpoint::Endpoint;
 use crate::services::sse::typed_events;
-use serde_json::Value;
 
 /// Characters of text spoken per second at `speed: 1`.
 pub const CHARACTERS_PER_SECOND: f64 = 15.0;
@@ -66,13 +65,7 @@ pub enum Task {
 /// `POST /audio/speech`: the audio file, or its SSE stream with `stream_format: "sse"`.
 pub const SPEECH: Endpoint = Endpoint {
     ops: &["createSpeech"],
-    wants_stream: |call| {
-        call.request
-            .body
-            .get("stream_format")
-            .and_then(Value::as_str)
-            == Some("sse")
-    },
+    wants_stream: |call| call.request.body_str("stream_format") == Some("sse"),
     stream: |call, _| Some(typed_events(&speech_events(call.request))),
     bytes: |call, _| speech(call.request),
     ..Endpoint::GENERIC

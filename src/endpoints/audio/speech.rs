@@ -79,16 +79,8 @@ pub fn speech_events(request: &ValidRequest) -> Vec<Value> {
         .chunks(STREAM_CHUNK_BYTES)
         .map(|chunk| json!({"type": "speech.audio.delta", "audio": engine.encode(chunk)}))
         .collect();
-    let text = request
-        .body
-        .get("input")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let instructions = request
-        .body
-        .get("instructions")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let text = request.body_str("input").unwrap_or("");
+    let instructions = request.body_str("instructions").unwrap_or("");
     let input_tokens = Encoding::O200k.count(text) + Encoding::O200k.count(instructions);
     let seconds = text.chars().count() as f64 / CHARACTERS_PER_SECOND;
     let output_tokens = (seconds * AUDIO_TOKENS_PER_SECOND).ceil() as usize;

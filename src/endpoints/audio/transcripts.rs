@@ -38,9 +38,7 @@ const SCRIPT: &[&str] = &[
 
 fn transcription_model(task: Task, request: &ValidRequest) -> &str {
     request
-        .body
-        .get("model")
-        .and_then(Value::as_str)
+        .body_str("model")
         .unwrap_or(if task == Task::Translate {
             "whisper-1"
         } else {
@@ -49,11 +47,7 @@ fn transcription_model(task: Task, request: &ValidRequest) -> &str {
 }
 
 fn response_format(request: &ValidRequest) -> &str {
-    request
-        .body
-        .get("response_format")
-        .and_then(Value::as_str)
-        .unwrap_or("json")
+    request.body_str("response_format").unwrap_or("json")
 }
 
 fn is_gpt4o_transcribe(model: &str) -> bool {
@@ -258,7 +252,7 @@ pub fn shape_transcription(task: Task, request: &ValidRequest, answer: &mut Valu
             let language = if task == Task::Translate {
                 "english"
             } else {
-                language_name(request.body.get("language").and_then(Value::as_str))
+                language_name(request.body_str("language"))
             };
             let mut verbose = json!({
                 "task": if task == Task::Translate { "translate" } else { "transcribe" },

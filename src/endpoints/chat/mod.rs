@@ -193,10 +193,7 @@ pub fn shape(
     generator: &mut Generator<'_>,
 ) {
     let body = &request.body;
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("gpt-4o");
+    let model = request.body_str("model").unwrap_or("gpt-4o");
     let encoding = Encoding::for_model(model);
     let empty = Vec::new();
     let messages = body

@@ -140,10 +140,7 @@ pub fn shape(
     generator: &mut Generator<'_>,
 ) {
     let body = &request.body;
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or(DEFAULT_MODEL);
+    let model = request.body_str("model").unwrap_or(DEFAULT_MODEL);
     let encoding = Encoding::for_model(model);
     let context = context_of(body);
     let now = generator.now();
@@ -469,11 +466,7 @@ pub fn input_tokens(encoding: Encoding, body: &Value) -> usize {
 
 /// `/responses/input_tokens`: the same count `/responses` reports as `input_tokens`.
 pub fn shape_input_tokens(request: &ValidRequest, answer: &mut Value) {
-    let model = request
-        .body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or(DEFAULT_MODEL);
+    let model = request.body_str("model").unwrap_or(DEFAULT_MODEL);
     let count = input_tokens(Encoding::for_model(model), &request.body);
     *answer = json!({"object": "response.input_tokens", "input_tokens": count});
 }
