@@ -113,6 +113,29 @@ impl SchemaStore {
         (current, name)
     }
 
+    /// Visits `schema` and then, depth first, each branch of its `allOf`, `anyOf` and
+    /// `oneOf` (in that order, references resolved), at most `max_depth` levels down. Stops
+    /// at the first visit that returns `Some`, and returns that.
+    pub fn walk<'a, T>(
+        &'a self,
+        schema: &'a Value,
+        max_depth: usize,
+        visit: &mut impl FnMut(&'a Value) -> Option<T>,
+    ) -> Option<T> {
+        let (schema, _) = self.resolve(schema);
+        if let Some(found) = visit(schema) {
+            return Some(found);
+        }
+        if max_depth == 0 {
+            return None;
+        }
+        ["allOf", "anyOf", "oneOf"]
+            .iter()
+            .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+            .flatten()
+            .find_map(|branch| self.walk(branch, max_depth - 1, visit))
+    }
+
     /// The compiled validator for target `index` (`None` if it failed to compile).
     pub fn validator(&self, index: usize) -> Option<&Validator> {
         self.targets

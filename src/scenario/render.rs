@@ -69,32 +69,17 @@ fn id_prefix(catalog: &Catalog, op: &Operation) -> &'static str {
     let Some(index) = op.response.schema else {
         return "mock_";
     };
-    let mut pending = vec![store.target(index)];
-    let mut seen = 0;
-    while let Some(schema) = pending.pop() {
-        seen += 1;
-        if seen > 16 {
-            break;
-        }
-        let (schema, _) = store.resolve(schema);
-        if let Some(object) = schema.pointer("/properties/object") {
-            let (object, _) = store.resolve(object);
+    store
+        .walk(store.target(index), 4, &mut |schema| {
+            let (object, _) = store.resolve(schema.pointer("/properties/object")?);
             let name = object
                 .get("const")
                 .or_else(|| object.pointer("/enum/0"))
                 .or_else(|| object.get("default"))
                 .and_then(Value::as_str);
-            if let Some(prefix) = name.and_then(prefix_for_object) {
-                return prefix;
-            }
-        }
-        for key in ["allOf", "anyOf", "oneOf"] {
-            if let Some(branches) = schema.get(key).and_then(Value::as_array) {
-                pending.extend(branches.iter());
-            }
-        }
-    }
-    "mock_"
+            name.and_then(prefix_for_object)
+        })
+        .unwrap_or("mock_")
 }
 
 #[cfg(test)]

@@ -264,38 +264,17 @@ fn reject_unknown_arguments(
 fn declared_properties<'a>(store: &'a SchemaStore, schema: &'a Value) -> Option<Vec<&'a str>> {
     let mut names = Vec::new();
     let mut open = false;
-    collect_properties(store, schema, &mut names, &mut open, 0);
-    (!open && !names.is_empty()).then_some(names)
-}
-
-fn collect_properties<'a>(
-    store: &'a SchemaStore,
-    schema: &'a Value,
-    names: &mut Vec<&'a str>,
-    open: &mut bool,
-    depth: usize,
-) {
-    if depth > 8 {
-        return;
-    }
-    let (schema, _) = store.resolve(schema);
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        names.extend(props.keys().map(String::as_str));
-    }
-    if schema
-        .get("additionalProperties")
-        .is_some_and(|a| a != &Value::Bool(false))
-    {
-        *open = true;
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for branch in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            collect_properties(store, branch, names, open, depth + 1);
+    store.walk(schema, 8, &mut |schema| {
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            names.extend(props.keys().map(String::as_str));
         }
-    }
+        if schema
+            .get("additionalProperties")
+            .is_some_and(|a| a != &Value::Bool(false))
+        {
+            open = true;
+        }
+        None::<()>
+    });
+    (!open && !names.is_empty()).then_some(names)
 }
