@@ -12,8 +12,11 @@ mod faults;
 
 pub use faults::{parse_mix_item, parse_rate, RateLimit, ERROR_PRESETS};
 
-use clap::builder::{BoolishValueParser, OsStr, Resettable};
+#[cfg(feature = "cli")]
+use clap::builder::BoolishValueParser;
+#[cfg(feature = "cli")]
 use clap::parser::ValueSource;
+#[cfg(feature = "cli")]
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use serde_json::{Map, Value};
 use std::ffi::OsString;
@@ -24,193 +27,248 @@ use std::path::{Path, PathBuf};
 pub const RESERVED_FILE_KEYS: [&str; 1] = ["rules"];
 
 /// A mock server for the OpenAI API, driven by OpenAI's OpenAPI document.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "openai-mock", version, about, max_term_width = 100)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(Parser))]
+#[cfg_attr(
+    feature = "cli",
+    command(name = "openai-mock", version, about, max_term_width = 100)
+)]
 pub struct Config {
     /// Read settings from a YAML or JSON file; flags and environment variables override it.
-    #[arg(long, env = "OPENAI_MOCK_CONFIG", value_name = "FILE")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_CONFIG", value_name = "FILE")
+    )]
     pub config: Option<PathBuf>,
 
     /// Address to bind.
-    #[arg(long, env = "OPENAI_MOCK_HOST", default_value = "127.0.0.1")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_HOST", default_value = "127.0.0.1")
+    )]
     pub host: IpAddr,
 
     /// HTTP port (0 picks a free one). Also serves HTTP/2 with prior knowledge (h2c).
-    #[arg(long, env = "OPENAI_MOCK_PORT", default_value_t = 4010)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_PORT", default_value_t = 4010)
+    )]
     pub port: u16,
 
     /// Serve plain HTTP on --port; `false` leaves only HTTPS.
-    #[arg(long, env = "OPENAI_MOCK_HTTP", value_name = "BOOL", default_value_t = true,
-          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_HTTP", value_name = "BOOL", default_value_t = true,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
     pub http: bool,
 
     /// Serve HTTPS on this port (0 picks a free one); ALPN offers h2 and http/1.1.
-    #[arg(long, env = "OPENAI_MOCK_HTTPS_PORT", value_name = "PORT")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_HTTPS_PORT", value_name = "PORT")
+    )]
     pub https_port: Option<u16>,
 
     /// PEM certificate chain for HTTPS. Without it a self-signed localhost certificate is made.
-    #[arg(long, env = "OPENAI_MOCK_TLS_CERT", value_name = "FILE")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_TLS_CERT", value_name = "FILE")
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// PEM private key for --tls-cert.
-    #[arg(long, env = "OPENAI_MOCK_TLS_KEY", value_name = "FILE")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_TLS_KEY", value_name = "FILE")
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Where to write the generated certificate (default: a new file in the temp directory).
-    #[arg(long, env = "OPENAI_MOCK_TLS_CERT_OUT", value_name = "FILE")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_TLS_CERT_OUT", value_name = "FILE")
+    )]
     pub tls_cert_out: Option<PathBuf>,
 
     /// Restrict accepted API keys (repeatable). By default any non-empty key is accepted.
-    #[arg(
-        long = "api-key",
-        env = "OPENAI_MOCK_API_KEYS",
-        value_name = "KEY",
-        value_delimiter = ','
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "api-key",
+            env = "OPENAI_MOCK_API_KEYS",
+            value_name = "KEY",
+            value_delimiter = ','
+        )
     )]
     pub api_keys: Vec<String>,
 
     /// Restrict accepted admin API keys (repeatable), for the admin-key operations.
-    #[arg(
-        long = "admin-api-key",
-        env = "OPENAI_MOCK_ADMIN_API_KEYS",
-        value_name = "KEY",
-        value_delimiter = ','
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "admin-api-key",
+            env = "OPENAI_MOCK_ADMIN_API_KEYS",
+            value_name = "KEY",
+            value_delimiter = ','
+        )
     )]
     pub admin_api_keys: Vec<String>,
 
     /// Seed for generated bodies: the same request and seed give the same answer.
-    #[arg(long, env = "OPENAI_MOCK_SEED", default_value_t = 0)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_SEED", default_value_t = 0)
+    )]
     pub seed: u64,
 
     /// Largest accepted request body, in bytes; larger bodies get a 413.
-    #[arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = 64 * 1024 * 1024))]
     pub max_body_bytes: usize,
 
     /// Seconds to read and answer a request before a 408 (streams may run longer).
-    #[arg(long, env = "OPENAI_MOCK_REQUEST_TIMEOUT_SECS", value_name = "SECS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_REQUEST_TIMEOUT_SECS", value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..)))]
     pub request_timeout_secs: u64,
 
     /// Seconds a client has for the TLS handshake and each request's headers.
-    #[arg(long, env = "OPENAI_MOCK_HEADER_READ_TIMEOUT_SECS", value_name = "SECS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_HEADER_READ_TIMEOUT_SECS", value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..)))]
     pub header_read_timeout_secs: u64,
 
     /// Seconds in-flight requests and streams get to finish after SIGINT or SIGTERM.
-    #[arg(
-        long,
-        env = "OPENAI_MOCK_SHUTDOWN_TIMEOUT_SECS",
-        value_name = "SECS",
-        default_value_t = 10
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_SHUTDOWN_TIMEOUT_SECS",
+            value_name = "SECS",
+            default_value_t = 10
+        )
     )]
     pub shutdown_timeout_secs: u64,
 
     /// Answer CORS requests and preflights; `false` turns CORS off.
-    #[arg(long, env = "OPENAI_MOCK_CORS", value_name = "BOOL", default_value_t = true,
-          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_CORS", value_name = "BOOL", default_value_t = true,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
     pub cors: bool,
 
     /// Allowed CORS origins (repeatable). By default any origin is allowed.
-    #[arg(
-        long = "cors-origin",
-        env = "OPENAI_MOCK_CORS_ORIGINS",
-        value_name = "ORIGIN",
-        value_delimiter = ','
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "cors-origin",
+            env = "OPENAI_MOCK_CORS_ORIGINS",
+            value_name = "ORIGIN",
+            value_delimiter = ','
+        )
     )]
     pub cors_origins: Vec<String>,
 
     /// Send embeddings as float arrays even when a request asks for `encoding_format: base64`,
     /// for clients that check answers strictly before decoding them (the strict clients of
     /// openai-python's own test suite reject the real API's base64 strings).
-    #[arg(long, env = "OPENAI_MOCK_FLOAT_EMBEDDINGS", value_name = "BOOL", default_value_t = false,
-          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_FLOAT_EMBEDDINGS", value_name = "BOOL", default_value_t = false,
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
     pub float_embeddings: bool,
 
     /// Log level; at info, one line per request.
-    #[arg(long, env = "OPENAI_MOCK_LOG_LEVEL", value_name = "LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_LOG_LEVEL", value_name = "LEVEL", value_enum, default_value_t = LogLevel::Info))]
     pub log_level: LogLevel,
 
     /// Log format. Logs go to stderr.
-    #[arg(long, env = "OPENAI_MOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text))]
     pub log_format: LogFormat,
 
     // Scenario control (src/scenario/): the `rules` of the --config file are read there.
     /// Share of API requests (0 to 1) that get an injected failure from --error-mix.
-    #[arg(long, env = "OPENAI_MOCK_ERROR_RATE", value_name = "RATE", default_value_t = 0.0,
-          value_parser = parse_rate)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_ERROR_RATE", value_name = "RATE", default_value_t = 0.0,
+          value_parser = parse_rate))]
     pub error_rate: f64,
 
     /// Failures --error-rate injects, as PRESET=WEIGHT (repeatable). Default: rate_limit_exceeded,
     /// server_error, overloaded and connection_reset, equally.
-    #[arg(long, env = "OPENAI_MOCK_ERROR_MIX", value_name = "PRESET=WEIGHT", value_delimiter = ',',
-          value_parser = parse_error_mix_item)]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_ERROR_MIX", value_name = "PRESET=WEIGHT", value_delimiter = ',',
+          value_parser = parse_error_mix_item))]
     pub error_mix: Vec<String>,
 
     /// A rate limit, e.g. "key=sk-test model=gpt-4o rpm=3 tpm=10000" (repeatable; key and model
     /// optional). Several in the environment variable are separated by `;`.
-    #[arg(long = "rate-limit", env = "OPENAI_MOCK_RATE_LIMITS", value_name = "LIMIT",
-          value_delimiter = ';', value_parser = parse_rate_limit)]
+    #[cfg_attr(feature = "cli", arg(long = "rate-limit", env = "OPENAI_MOCK_RATE_LIMITS", value_name = "LIMIT",
+          value_delimiter = ';', value_parser = parse_rate_limit))]
     pub rate_limits: Vec<RateLimit>,
 
     /// Milliseconds to wait before every answer.
-    #[arg(
-        long,
-        env = "OPENAI_MOCK_LATENCY_MS",
-        value_name = "MS",
-        default_value_t = 0
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_LATENCY_MS",
+            value_name = "MS",
+            default_value_t = 0
+        )
     )]
     pub latency_ms: u64,
 
     /// Up to this many more milliseconds, drawn uniformly (seeded by --seed).
-    #[arg(
-        long,
-        env = "OPENAI_MOCK_JITTER_MS",
-        value_name = "MS",
-        default_value_t = 0
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_JITTER_MS",
+            value_name = "MS",
+            default_value_t = 0
+        )
     )]
     pub jitter_ms: u64,
 
     /// Streams: milliseconds before the first event (time to first token).
-    #[arg(
-        long,
-        env = "OPENAI_MOCK_TTFT_MS",
-        value_name = "MS",
-        default_value_t = 0
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_TTFT_MS",
+            value_name = "MS",
+            default_value_t = 0
+        )
     )]
     pub ttft_ms: u64,
 
     /// Streams: milliseconds between events.
-    #[arg(
-        long,
-        env = "OPENAI_MOCK_CHUNK_INTERVAL_MS",
-        value_name = "MS",
-        default_value_t = 0
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_CHUNK_INTERVAL_MS",
+            value_name = "MS",
+            default_value_t = 0
+        )
     )]
     pub chunk_interval_ms: u64,
 
     /// Streams: tokens per text delta (default: the endpoint's own grouping).
-    #[arg(long, env = "OPENAI_MOCK_CHUNK_TOKENS", value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_CHUNK_TOKENS", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..)))]
     pub chunk_tokens: Option<u64>,
 
     /// Ignore x-mock-* control headers (pass them through unread).
-    #[arg(long, env = "OPENAI_MOCK_NO_CONTROL_HEADERS", value_name = "BOOL", default_value_t = false,
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_NO_CONTROL_HEADERS", value_name = "BOOL", default_value_t = false,
           num_args = 0..=1, default_missing_value = "true",
-          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
     pub no_control_headers: bool,
 }
 
+#[cfg(feature = "cli")]
 fn parse_error_mix_item(item: &str) -> Result<String, String> {
     parse_mix_item(item).map(|_| item.trim().to_string())
 }
 
+#[cfg(feature = "cli")]
 fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
     text.parse()
 }
 
 /// How much is logged. (Plain comments on the variants: doc comments would turn `--help`
 /// into a page per value.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(ValueEnum))]
 #[allow(missing_docs)]
 pub enum LogLevel {
     // Everything, including per-connection events.
@@ -239,7 +297,8 @@ impl LogLevel {
 }
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(ValueEnum))]
 #[allow(missing_docs)]
 pub enum LogFormat {
     // Human-readable `key=value` lines.
@@ -252,6 +311,7 @@ pub enum LogFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Bad flags or environment, or `--help`/`--version` (call [`clap::Error::exit`]).
+    #[cfg(feature = "cli")]
     #[error("{0}")]
     Cli(#[from] clap::Error),
     /// The `--config` file is unreadable or holds a bad setting.
@@ -265,8 +325,49 @@ pub enum ConfigError {
 }
 
 impl Default for Config {
-    /// The defaults alone: no flags, and no environment variables either.
+    /// The defaults alone: no flags, and no environment variables either. (The flags
+    /// declare the same defaults; a test checks that they agree.)
     fn default() -> Config {
+        Config {
+            config: None,
+            host: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            port: 4010,
+            http: true,
+            https_port: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_cert_out: None,
+            api_keys: Vec::new(),
+            admin_api_keys: Vec::new(),
+            seed: 0,
+            max_body_bytes: 64 * 1024 * 1024,
+            request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            shutdown_timeout_secs: 10,
+            cors: true,
+            cors_origins: Vec::new(),
+            float_embeddings: false,
+            log_level: LogLevel::Info,
+            log_format: LogFormat::Text,
+            error_rate: 0.0,
+            error_mix: Vec::new(),
+            rate_limits: Vec::new(),
+            latency_ms: 0,
+            jitter_ms: 0,
+            ttft_ms: 0,
+            chunk_interval_ms: 0,
+            chunk_tokens: None,
+            no_control_headers: false,
+        }
+    }
+}
+
+#[cfg(feature = "cli")]
+impl Config {
+    /// The defaults as the flag declarations give them, with no environment.
+    #[cfg(test)]
+    fn flag_defaults() -> Config {
+        use clap::builder::{OsStr, Resettable};
         let command = Config::command().mut_args(|arg| arg.env(Resettable::<OsStr>::Reset));
         let matches = command
             .try_get_matches_from(["openai-mock"])
@@ -275,6 +376,7 @@ impl Default for Config {
     }
 }
 
+#[cfg(feature = "cli")]
 impl Config {
     /// Loads the configuration of this process: its arguments, environment and config file.
     pub fn load() -> Result<Config, ConfigError> {
@@ -349,10 +451,12 @@ impl Config {
 }
 
 /// Whether a clap argument id may be set from the config file.
+#[cfg(feature = "cli")]
 fn is_file_key(id: &str) -> bool {
     !matches!(id, "config" | "help" | "version")
 }
 
+#[cfg(feature = "cli")]
 fn unknown_key_message(key: &str) -> String {
     format!(
         "unknown key `{key}`; the keys are: {}",
@@ -361,6 +465,7 @@ fn unknown_key_message(key: &str) -> String {
 }
 
 /// Reads the file as an object of settings: JSON when it ends in `.json`, YAML otherwise.
+#[cfg(feature = "cli")]
 fn read_file(path: &Path) -> Result<Map<String, Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
     let is_json = path
@@ -379,6 +484,7 @@ fn read_file(path: &Path) -> Result<Map<String, Value>, String> {
 }
 
 /// The flag values a file setting stands for: one per list item, none for `null`.
+#[cfg(feature = "cli")]
 fn flag_values(key: &str, value: &Value) -> Result<Vec<String>, String> {
     let scalar = |value: &Value| match value {
         Value::String(s) => Ok(s.clone()),
@@ -398,6 +504,15 @@ fn flag_values(key: &str, value: &Value) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(feature = "cli")]
+    fn the_hand_written_defaults_are_the_flag_defaults() {
+        assert_eq!(
+            format!("{:?}", Config::default()),
+            format!("{:?}", Config::flag_defaults())
+        );
+    }
 
     #[test]
     fn defaults_ignore_the_environment() {
