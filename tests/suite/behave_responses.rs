@@ -461,3 +461,23 @@ async fn requests_the_real_api_refuses_get_a_400() {
     assert_eq!(status, 400);
     assert_eq!(error["error"]["param"], "tool_choice");
 }
+
+#[tokio::test]
+async fn a_function_tool_without_strict_is_accepted_and_echoed_with_the_default() {
+    // LangChain (use_responses_api), the Vercel AI SDK and async-openai send no `strict`.
+    let mock = Mock::start().await;
+    let mut tool = flight_tool();
+    tool.as_object_mut().unwrap().remove("strict");
+    let body = json!({"model": "gpt-4.1", "tools": [tool],
+        "input": "Search flights from SFO to JFK on 2026-03-01 for 2 passengers"});
+    let answer = mock.ok(OP, PATH, &body).await;
+    assert_eq!(kinds(&answer), ["function_call"]);
+    assert_eq!(answer["tools"][0]["name"], "search_flights");
+    assert_eq!(answer["tools"][0]["strict"], true);
+
+    let mut explicit = flight_tool();
+    explicit["strict"] = json!(false);
+    let body = json!({"model": "gpt-4.1", "tools": [explicit], "input": "Search flights"});
+    let answer = mock.ok(OP, PATH, &body).await;
+    assert_eq!(answer["tools"][0]["strict"], false);
+}

@@ -372,7 +372,16 @@ fn response_object(
     }
     object.insert("text".into(), text);
     object.insert("tool_choice".into(), echo("tool_choice", json!("auto")));
-    object.insert("tools".into(), echo("tools", json!([])));
+    let mut tools = echo("tools", json!([]));
+    // The real API defaults a function tool's omitted `strict` to true.
+    for tool in tools.as_array_mut().into_iter().flatten() {
+        if let Value::Object(tool) = tool {
+            if tool.get("type").and_then(Value::as_str) == Some("function") {
+                tool.entry("strict").or_insert(Value::Bool(true));
+            }
+        }
+    }
+    object.insert("tools".into(), tools);
     object.insert("top_logprobs".into(), echo("top_logprobs", json!(0)));
     object.insert("top_p".into(), echo("top_p", json!(1.0)));
     object.insert("truncation".into(), echo("truncation", json!("disabled")));
