@@ -2,65 +2,17 @@
 //! ordering across requests, base64 encoding, batches and token counts; moderation
 //! categories driven by the input, multi-input and image inputs.
 
+use crate::support::mock::Mock;
 use base64::Engine;
-use openai_mock::catalog::Catalog;
-use openai_mock::{Config, MockServer};
+use openai_mock::Config;
 use serde_json::{json, Value};
 
-struct Mock {
-    base: String,
-    client: reqwest::Client,
-    _server: MockServer,
-}
-
-async fn start() -> Mock {
-    let running = MockServer::builder()
-        .config(Config {
-            port: 0,
-            ..Config::default()
-        })
-        .start()
-        .await;
-    Mock {
-        base: format!("http://{}/v1", running.address()),
-        client: reqwest::Client::new(),
-        _server: running,
-    }
-}
-
-impl Mock {
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth("sk-test")
-            .json(&body)
-            .send()
-            .await
-            .expect("answered");
-        (
-            response.status().as_u16(),
-            response.json().await.expect("json"),
-        )
-    }
-
-    async fn embed(&self, body: Value) -> Value {
-        let (status, answer) = self.post("/embeddings", body).await;
-        assert_eq!(status, 200, "{answer}");
-        assert_valid("createEmbedding", &answer);
-        answer
-    }
-}
-
-fn assert_valid(operation: &str, body: &Value) {
-    let catalog = Catalog::embedded();
-    let op = catalog.operation(operation).expect("operation");
-    let validator = catalog
-        .schemas
-        .validator(op.response.schema.expect("schema"))
-        .expect("validator");
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{operation}: {errors:?}");
+/// POSTs an embeddings request and expects a valid 200 answer.
+async fn embed(mock: &Mock, body: Value) -> Value {
+    let (status, answer) = mock.post("/embeddings", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    mock.assert_valid_response("createEmbedding", &answer);
+    answer
 }
 
 fn floats(value: &Value) -> Vec<f32> {
@@ -80,7 +32,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 #[tokio::test]
 async fn embedding_dimensions_follow_the_model_and_vectors_are_unit_length() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     for (model, dimensions, expected) in [
         ("text-embedding-ada-002", None, 1536),
         ("text-embedding-3-small", None, 1536),
@@ -93,7 +45,7 @@ async fn embedding_dimensions_follow_the_model_and_vectors_are_unit_length() {
         if let Some(d) = dimensions {
             body["dimensions"] = json!(d);
         }
-        let answer = mock.embed(body).await;
+        let answer = embed(&mock, body).await;
         let vector = floats(&answer["data"][0]["embedding"]);
         assert_eq!(vector.len(), expected, "{model} {dimensions:?}");
         let length: f32 = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -104,14 +56,18 @@ async fn embedding_dimensions_follow_the_model_and_vectors_are_unit_length() {
 
 #[tokio::test]
 async fn shortened_vectors_are_the_renormalised_prefix_of_the_full_one() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let text = "Matryoshka embeddings nest";
-    let full = mock
-        .embed(json!({"model": "text-embedding-3-large", "input": text}))
-        .await;
-    let short = mock
-        .embed(json!({"model": "text-embedding-3-large", "input": text, "dimensions": 64}))
-        .await;
+    let full = embed(
+        &mock,
+        json!({"model": "text-embedding-3-large", "input": text}),
+    )
+    .await;
+    let short = embed(
+        &mock,
+        json!({"model": "text-embedding-3-large", "input": text, "dimensions": 64}),
+    )
+    .await;
     let full = floats(&full["data"][0]["embedding"]);
     let short = floats(&short["data"][0]["embedding"]);
     assert!(cosine(&full[..64], &short) > 0.9999);
@@ -119,19 +75,23 @@ async fn shortened_vectors_are_the_renormalised_prefix_of_the_full_one() {
 
 #[tokio::test]
 async fn related_texts_rank_above_unrelated_ones_across_requests() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let documents = [
         "To reset your password, open the account settings and choose reset password.",
         "Our office is closed on public holidays and weekends.",
         "The stock market rallied after the central bank held interest rates.",
         "Bananas are rich in potassium and make a quick breakfast.",
     ];
-    let indexed = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": documents}))
-        .await;
-    let query = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": "How do I reset my password?"}))
-        .await;
+    let indexed = embed(
+        &mock,
+        json!({"model": "text-embedding-3-small", "input": documents}),
+    )
+    .await;
+    let query = embed(
+        &mock,
+        json!({"model": "text-embedding-3-small", "input": "How do I reset my password?"}),
+    )
+    .await;
     let query = floats(&query["data"][0]["embedding"]);
     let scores: Vec<f32> = indexed["data"]
         .as_array()
@@ -150,9 +110,11 @@ async fn related_texts_rank_above_unrelated_ones_across_requests() {
         assert!(scores[0] > unrelated + 0.2, "scores {scores:?}");
     }
     // The same text embeds to the same vector in any request.
-    let again = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": documents[0]}))
-        .await;
+    let again = embed(
+        &mock,
+        json!({"model": "text-embedding-3-small", "input": documents[0]}),
+    )
+    .await;
     assert_eq!(
         again["data"][0]["embedding"],
         indexed["data"][0]["embedding"]
@@ -161,12 +123,12 @@ async fn related_texts_rank_above_unrelated_ones_across_requests() {
 
 #[tokio::test]
 async fn base64_encoding_holds_the_same_little_endian_floats() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let body = json!({"model": "text-embedding-3-small", "input": ["alpha", "beta"]});
-    let as_floats = mock.embed(body.clone()).await;
+    let as_floats = embed(&mock, body.clone()).await;
     let mut base64_body = body;
     base64_body["encoding_format"] = json!("base64");
-    let as_base64 = mock.embed(base64_body).await;
+    let as_base64 = embed(&mock, base64_body).await;
     for index in 0..2 {
         let encoded = as_base64["data"][index]["embedding"]
             .as_str()
@@ -184,51 +146,47 @@ async fn base64_encoding_holds_the_same_little_endian_floats() {
 
 #[tokio::test]
 async fn float_embeddings_mode_answers_base64_requests_with_floats() {
-    let running = MockServer::builder()
-        .config(Config {
-            port: 0,
-            float_embeddings: true,
-            ..Config::default()
-        })
-        .start()
-        .await;
-    let mock = Mock {
-        base: format!("http://{}/v1", running.address()),
-        client: reqwest::Client::new(),
-        _server: running,
-    };
+    let mock = Mock::with_config(Config {
+        port: 0,
+        float_embeddings: true,
+        ..Config::default()
+    })
+    .await;
     let body = json!({"model": "text-embedding-3-small", "input": "strict clients"});
-    let as_floats = mock.embed(body.clone()).await;
+    let as_floats = embed(&mock, body.clone()).await;
     let mut base64_body = body;
     base64_body["encoding_format"] = json!("base64");
-    let asked_base64 = mock.embed(base64_body).await;
+    let asked_base64 = embed(&mock, base64_body).await;
     assert!(asked_base64["data"][0]["embedding"].is_array());
     assert_eq!(asked_base64["data"], as_floats["data"]);
 }
 
 #[tokio::test]
 async fn batches_take_strings_and_token_arrays_and_count_tokens() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     // cl100k_base: "Hello world" is [9906, 1917]; "The quick brown fox" is 4 tokens.
-    let strings = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": ["Hello world", "The quick brown fox"]}))
-        .await;
+    let strings = embed(
+        &mock,
+        json!({"model": "text-embedding-3-small", "input": ["Hello world", "The quick brown fox"]}),
+    )
+    .await;
     assert_eq!(
         strings["usage"],
         json!({"prompt_tokens": 6, "total_tokens": 6})
     );
     assert_eq!(strings["data"][1]["index"], 1);
-    let tokens = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": [[9906, 1917], [791, 4062, 14198, 39935]]}))
+    let tokens = embed(&mock, json!({"model": "text-embedding-3-small", "input": [[9906, 1917], [791, 4062, 14198, 39935]]}))
         .await;
     assert_eq!(tokens["usage"]["prompt_tokens"], 6);
     assert_eq!(
         tokens["data"][0]["embedding"], strings["data"][0]["embedding"],
         "a token array embeds like its text"
     );
-    let single = mock
-        .embed(json!({"model": "text-embedding-3-small", "input": [9906, 1917]}))
-        .await;
+    let single = embed(
+        &mock,
+        json!({"model": "text-embedding-3-small", "input": [9906, 1917]}),
+    )
+    .await;
     assert_eq!(single["data"].as_array().unwrap().len(), 1);
     assert_eq!(
         single["data"][0]["embedding"],
@@ -238,11 +196,11 @@ async fn batches_take_strings_and_token_arrays_and_count_tokens() {
 
 #[tokio::test]
 async fn ada_002_rejects_dimensions_like_the_real_api() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/embeddings",
-            json!({"model": "text-embedding-ada-002", "input": "hi", "dimensions": 256}),
+            &json!({"model": "text-embedding-ada-002", "input": "hi", "dimensions": 256}),
         )
         .await;
     assert_eq!(status, 400);
@@ -259,11 +217,11 @@ async fn ada_002_rejects_dimensions_like_the_real_api() {
 
 #[tokio::test]
 async fn too_many_dimensions_empty_input_and_long_input_are_rejected() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/embeddings",
-            json!({"model": "text-embedding-3-small", "input": "hi", "dimensions": 2000}),
+            &json!({"model": "text-embedding-3-small", "input": "hi", "dimensions": 2000}),
         )
         .await;
     assert_eq!(status, 400);
@@ -271,7 +229,7 @@ async fn too_many_dimensions_empty_input_and_long_input_are_rejected() {
     let (status, body) = mock
         .post(
             "/embeddings",
-            json!({"model": "text-embedding-3-small", "input": ""}),
+            &json!({"model": "text-embedding-3-small", "input": ""}),
         )
         .await;
     assert_eq!(status, 400);
@@ -285,7 +243,7 @@ async fn too_many_dimensions_empty_input_and_long_input_are_rejected() {
     let (status, body) = mock
         .post(
             "/embeddings",
-            json!({"model": "text-embedding-3-small", "input": long}),
+            &json!({"model": "text-embedding-3-small", "input": long}),
         )
         .await;
     assert_eq!(status, 400);
@@ -299,15 +257,15 @@ async fn too_many_dimensions_empty_input_and_long_input_are_rejected() {
 
 #[tokio::test]
 async fn moderation_keywords_flag_their_categories_with_plausible_scores() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"input": "I will murder you and dismember the body."}),
+            &json!({"input": "I will murder you and dismember the body."}),
         )
         .await;
     assert_eq!(status, 200);
-    assert_valid("createModeration", &body);
+    mock.assert_valid_response("createModeration", &body);
     let result = &body["results"][0];
     assert_eq!(result["flagged"], true);
     assert_eq!(result["categories"]["violence"], true);
@@ -321,7 +279,7 @@ async fn moderation_keywords_flag_their_categories_with_plausible_scores() {
 
 #[tokio::test]
 async fn benign_text_is_not_flagged_and_each_input_gets_a_result() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let inputs = [
         "What time does the library open tomorrow?",
         "Please summarise this quarterly report in three bullet points.",
@@ -330,11 +288,11 @@ async fn benign_text_is_not_flagged_and_each_input_gets_a_result() {
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"input": inputs, "model": "text-moderation-latest"}),
+            &json!({"input": inputs, "model": "text-moderation-latest"}),
         )
         .await;
     assert_eq!(status, 200);
-    assert_valid("createModeration", &body);
+    mock.assert_valid_response("createModeration", &body);
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
     for benign in &results[..2] {
@@ -353,18 +311,18 @@ async fn benign_text_is_not_flagged_and_each_input_gets_a_result() {
 
 #[tokio::test]
 async fn omni_moderation_judges_image_inputs() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"model": "omni-moderation-latest", "input": [
+            &json!({"model": "omni-moderation-latest", "input": [
                 {"type": "text", "text": "Look at this picture"},
                 {"type": "image_url", "image_url": {"url": "https://example.com/gore-scene.png"}},
             ]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_valid("createModeration", &body);
+    mock.assert_valid_response("createModeration", &body);
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "a multimodal input is judged as one");
     let result = &results[0];
@@ -375,7 +333,7 @@ async fn omni_moderation_judges_image_inputs() {
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"model": "omni-moderation-latest", "input": [
+            &json!({"model": "omni-moderation-latest", "input": [
                 {"type": "image_url", "image_url": {"url": "https://example.com/kitten.jpg"}},
             ]}),
         )
@@ -394,11 +352,11 @@ async fn omni_moderation_judges_image_inputs() {
 
 #[tokio::test]
 async fn text_moderation_models_reject_image_inputs() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"model": "text-moderation-stable", "input": [
+            &json!({"model": "text-moderation-stable", "input": [
                 {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
             ]}),
         )

@@ -2,87 +2,10 @@
 //! can be retrieved, unknown ids are 404 `model_not_found`, fine-tuned models can be
 //! deleted, and any model named in a request is accepted and reflected.
 
+use crate::support::mock::Mock;
 use openai_mock::catalog::Catalog;
-use openai_mock::{Config, MockServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-
-struct Mock {
-    base: String,
-    client: reqwest::Client,
-    _server: MockServer,
-}
-
-async fn start() -> Mock {
-    let running = MockServer::builder()
-        .config(Config {
-            port: 0,
-            ..Config::default()
-        })
-        .start()
-        .await;
-    Mock {
-        base: format!("http://{}/v1", running.address()),
-        client: reqwest::Client::new(),
-        _server: running,
-    }
-}
-
-impl Mock {
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth("sk-test")
-            .send()
-            .await
-            .expect("answered");
-        (
-            response.status().as_u16(),
-            response.json().await.expect("json"),
-        )
-    }
-
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .delete(format!("{}{path}", self.base))
-            .bearer_auth("sk-test")
-            .send()
-            .await
-            .expect("answered");
-        (
-            response.status().as_u16(),
-            response.json().await.expect("json"),
-        )
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth("sk-test")
-            .json(&body)
-            .send()
-            .await
-            .expect("answered");
-        (
-            response.status().as_u16(),
-            response.json().await.expect("json"),
-        )
-    }
-}
-
-fn assert_valid(operation: &str, body: &Value) {
-    let catalog = Catalog::embedded();
-    let op = catalog.operation(operation).expect("operation");
-    let validator = catalog
-        .schemas
-        .validator(op.response.schema.expect("schema"))
-        .expect("validator");
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{operation}: {errors:?}");
-}
 
 /// The string enum values of a component (or one of its properties), read from the spec.
 fn enum_values(component: &str, pointer: &str) -> Vec<String> {
@@ -112,10 +35,10 @@ fn collect(schema: &Value, out: &mut Vec<String>) {
 
 #[tokio::test]
 async fn the_model_list_holds_every_model_id_the_spec_names() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock.get("/models").await;
     assert_eq!(status, 200);
-    assert_valid("listModels", &body);
+    mock.assert_valid_response("listModels", &body);
     let ids: Vec<&str> = body["data"]
         .as_array()
         .unwrap()
@@ -152,14 +75,14 @@ async fn the_model_list_holds_every_model_id_the_spec_names() {
 
 #[tokio::test]
 async fn every_listed_model_can_be_retrieved() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (_, list) = mock.get("/models").await;
     for listed in list["data"].as_array().unwrap() {
         let id = listed["id"].as_str().unwrap();
         let (status, model) = mock.get(&format!("/models/{id}")).await;
         assert_eq!(status, 200, "{id}: {model}");
         assert_eq!(&model, listed, "retrieve agrees with the list");
-        assert_valid("retrieveModel", &model);
+        mock.assert_valid_response("retrieveModel", &model);
     }
     let (_, dated) = mock.get("/models/gpt-4o-2024-08-06").await;
     assert_eq!(
@@ -170,7 +93,7 @@ async fn every_listed_model_can_be_retrieved() {
 
 #[tokio::test]
 async fn unknown_models_are_404_model_not_found() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock.get("/models/gpt-9-imaginary").await;
     assert_eq!(status, 404);
     assert_eq!(
@@ -189,7 +112,7 @@ async fn unknown_models_are_404_model_not_found() {
 
 #[tokio::test]
 async fn fine_tuned_models_can_be_retrieved_and_deleted() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let id = "ft:gpt-4o-mini-2024-07-18:acme::abc123";
     let (status, model) = mock.get(&format!("/models/{id}")).await;
     assert_eq!(status, 200);
@@ -201,12 +124,12 @@ async fn fine_tuned_models_can_be_retrieved_and_deleted() {
         deleted,
         json!({"id": id, "object": "model", "deleted": true})
     );
-    assert_valid("deleteModel", &deleted);
+    mock.assert_valid_response("deleteModel", &deleted);
 }
 
 #[tokio::test]
 async fn base_models_cannot_be_deleted() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock.delete("/models/gpt-4o").await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["type"], "invalid_request_error");
@@ -218,11 +141,11 @@ async fn base_models_cannot_be_deleted() {
 
 #[tokio::test]
 async fn any_model_named_in_a_request_is_accepted_and_reflected() {
-    let mock = start().await;
+    let mock = Mock::start().await;
     let (status, body) = mock
         .post(
             "/embeddings",
-            json!({"model": "acme-embedder-v7", "input": "hello"}),
+            &json!({"model": "acme-embedder-v7", "input": "hello"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -230,7 +153,7 @@ async fn any_model_named_in_a_request_is_accepted_and_reflected() {
     let (status, body) = mock
         .post(
             "/moderations",
-            json!({"model": "acme-moderator", "input": "hello"}),
+            &json!({"model": "acme-moderator", "input": "hello"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");

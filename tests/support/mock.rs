@@ -38,6 +38,11 @@ impl Mock {
         Mock::from(MockServer::builder().seed(seed).start().await)
     }
 
+    /// A mock started with this whole `config` (its port is taken as given: use 0).
+    pub async fn with_config(config: openai_mock::Config) -> Mock {
+        Mock::from(MockServer::builder().config(config).start().await)
+    }
+
     fn from(server: MockServer) -> Mock {
         Mock {
             server,
@@ -53,6 +58,33 @@ impl Mock {
             .post(format!("{}{path}", self.server.base_url()))
             .bearer_auth("sk-test")
             .json(body)
+            .send()
+            .await
+            .expect("request is sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body is read");
+        let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        (status, json)
+    }
+
+    /// GETs `path` (under `/v1`) and returns the status and the JSON answer.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.client.get(format!("{}{path}", self.server.base_url())))
+            .await
+    }
+
+    /// DELETEs `path` (under `/v1`) and returns the status and the JSON answer.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.send(
+            self.client
+                .delete(format!("{}{path}", self.server.base_url())),
+        )
+        .await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request
+            .bearer_auth("sk-test")
             .send()
             .await
             .expect("request is sent");
