@@ -53,18 +53,8 @@ impl Mock {
 
     /// POSTs `body` to `path` (under `/v1`) and returns the status and the JSON answer.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.server.base_url()))
-            .bearer_auth("sk-test")
-            .json(body)
-            .send()
-            .await
-            .expect("request is sent");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body is read");
-        let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        (status, json)
+        let url = format!("{}{path}", self.server.base_url());
+        self.send(self.client.post(url).json(body)).await
     }
 
     /// GETs `path` (under `/v1`) and returns the status and the JSON answer.
@@ -131,38 +121,27 @@ impl Mock {
     pub fn assert_valid_response(&self, operation: &str, answer: &Value) {
         let op = self.catalog.operation(operation).expect("operation exists");
         let index = op.response.schema.expect("operation has a response schema");
-        let validator = self
-            .catalog
-            .schemas
-            .validator(index)
-            .expect("schema compiles");
-        let errors: Vec<String> = validator
-            .iter_errors(answer)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "invalid {operation} answer: {errors:?}\n{answer}"
-        );
+        self.assert_valid_target(index, &format!("{operation} answer"), answer);
     }
 
     /// Panics unless `event` validates against `operation`'s stream event schema.
     pub fn assert_valid_event(&self, operation: &str, event: &Value) {
         let op = self.catalog.operation(operation).expect("operation exists");
         let index = op.stream.expect("operation streams");
+        self.assert_valid_target(index, &format!("{operation} event"), event);
+    }
+
+    fn assert_valid_target(&self, index: usize, what: &str, instance: &Value) {
         let validator = self
             .catalog
             .schemas
             .validator(index)
             .expect("schema compiles");
         let errors: Vec<String> = validator
-            .iter_errors(event)
+            .iter_errors(instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(
-            errors.is_empty(),
-            "invalid {operation} event: {errors:?}\n{event}"
-        );
+        assert!(errors.is_empty(), "invalid {what}: {errors:?}\n{instance}");
     }
 }
 
