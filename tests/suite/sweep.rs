@@ -226,7 +226,7 @@ async fn every_operation_answers_a_valid_request_with_a_schema_valid_2xx() {
             }
         }
     }
-    assert_eq!(sweep.catalog.operations.len(), 271);
+    assert_eq!(sweep.catalog.operations.len(), 288);
     assert!(
         failures.is_empty(),
         "{} operations failed:\n{}",

@@ -64,7 +64,11 @@ async fn the_pinned_spec_is_served_as_yaml_and_json() {
     assert_eq!(json.status(), 200);
     assert_eq!(json.headers()["content-type"], "application/json");
     let json: Value = json.json().await.unwrap();
-    let from_yaml: Value = serde_saphyr::from_str(&pinned).unwrap();
+    let from_yaml: Value = serde_saphyr::from_str_with_options(
+        &pinned,
+        serde_saphyr::options! { strict_booleans: true },
+    )
+    .unwrap();
     assert_eq!(json, from_yaml, "/openapi.json is the same document");
     assert!(json["paths"]["/chat/completions"]["post"].is_object());
 }

@@ -47,7 +47,7 @@ pub const CONTENT_FIELDS: &[&str] = &[
 
 /// `POST /responses`.
 pub const CREATE: Endpoint = Endpoint {
-    ops: &["createResponse"],
+    ops: &["createResponse", "beta_createResponse"],
     check: |call| check(call.request),
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
@@ -59,7 +59,7 @@ pub const CREATE: Endpoint = Endpoint {
 
 /// `POST /responses/input_tokens`.
 pub const INPUT_TOKENS: Endpoint = Endpoint {
-    ops: &["Getinputtokencounts"],
+    ops: &["Getinputtokencounts", "beta_Getinputtokencounts"],
     content_fields: Some(CONTENT_FIELDS),
     shape: |call, answer, _| shape_input_tokens(call.request, answer),
     ..Endpoint::GENERIC
