@@ -481,3 +481,27 @@ async fn a_function_tool_without_strict_is_accepted_and_echoed_with_the_default(
     let answer = mock.ok(OP, PATH, &body).await;
     assert_eq!(answer["tools"][0]["strict"], false);
 }
+
+#[tokio::test]
+async fn beta_query_variants_reach_their_own_operations() {
+    let mock = Mock::start().await;
+    let body = json!({"model": "gpt-4.1", "input": "Say hello."});
+    let (status, answer) = mock.post("/responses?beta=true", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    mock.assert_valid_response("beta_createResponse", &answer);
+    let (status, _) = mock.post("/responses", &body).await;
+    assert_eq!(status, 200);
+    let (status, _) = mock.post("/responses/input_tokens?beta=true", &body).await;
+    assert_eq!(status, 200);
+    let (status, _) = mock.get("/responses/resp_123?beta=true").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        mock.operations_received(),
+        [
+            Some("beta_createResponse".to_string()),
+            Some("createResponse".to_string()),
+            Some("beta_Getinputtokencounts".to_string()),
+            Some("beta_getResponse".to_string()),
+        ]
+    );
+}

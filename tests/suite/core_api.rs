@@ -414,8 +414,9 @@ async fn multipart_fields_are_coerced_and_files_accepted() {
 }
 
 #[tokio::test]
-async fn url_encoded_and_sdp_bodies_are_accepted() {
+async fn sdp_bodies_are_accepted_and_other_media_types_refused_by_name() {
     let mock = start().await;
+    // The 2026-08-21 spec takes only JSON here (the older one also took a form body).
     let response = mock
         .post("/v1/responses/input_tokens")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -423,7 +424,12 @@ async fn url_encoded_and_sdp_bodies_are_accepted() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(
+        error["error"]["message"],
+        "Invalid Content-Type header (application/x-www-form-urlencoded), expected application/json."
+    );
 
     let response = mock
         .post("/v1/realtime/calls")

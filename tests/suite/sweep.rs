@@ -315,7 +315,10 @@ async fn every_streaming_operation_sends_schema_valid_events() {
             }
         }
     }
-    assert_eq!(checked, 7, "six spec streams plus legacy completions");
+    assert_eq!(
+        checked, 8,
+        "seven spec streams (with the beta createResponse) plus legacy completions"
+    );
     assert!(
         failures.is_empty(),
         "invalid events:\n{}",

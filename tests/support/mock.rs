@@ -187,3 +187,14 @@ pub fn content(answer: &Value, index: usize) -> String {
         .unwrap_or_else(|| panic!("choice {index} has no text content: {answer}"))
         .to_string()
 }
+
+impl Mock {
+    /// The operation ids of the requests the server has received, oldest first.
+    pub fn operations_received(&self) -> Vec<Option<String>> {
+        self.server
+            .received_requests()
+            .into_iter()
+            .map(|request| request.operation)
+            .collect()
+    }
+}
