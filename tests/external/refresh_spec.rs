@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// The pinned upstream document, kept in the repo gzip-compressed with its provenance beside
 /// it (`spec/upstream/metadata.json`).
@@ -27,12 +26,6 @@ fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
-}
-
-fn sha256_of(path: &Path) -> String {
-    let bytes =
-        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// The refresh tool. `cargo test` builds the crate's examples with the same profile as this
