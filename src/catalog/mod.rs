@@ -2,11 +2,15 @@
 //!
 //! `build.rs` turns `spec/openapi.yml` into one compact JSON document that is embedded in the
 //! binary. [`Catalog::embedded`] parses it once per process; nothing on the request path ever
-//! touches the YAML or re-normalises a schema.
+//! touches the YAML or re-normalises a schema. [`Catalog::from_spec_file`] compiles another
+//! document at startup instead (`--spec`), through the same compiler.
 
+mod compile;
+mod load;
 mod router;
 mod schemas;
 
+pub use load::{SpecError, SpecFile};
 pub use router::{RouteMatch, Router};
 pub use schemas::{SchemaStore, ROOT_URI};
 

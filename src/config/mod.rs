@@ -41,6 +41,14 @@ pub struct Config {
     )]
     pub config: Option<PathBuf>,
 
+    /// Serve this OpenAPI document (YAML or JSON) instead of the embedded one; it is compiled
+    /// at startup, and a document that cannot be used stops the server.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_SPEC", value_name = "FILE")
+    )]
+    pub spec: Option<PathBuf>,
+
     /// Address to bind.
     #[cfg_attr(
         feature = "cli",
@@ -330,6 +338,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             config: None,
+            spec: None,
             host: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
             port: 4010,
             http: true,

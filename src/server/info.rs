@@ -5,12 +5,12 @@
 //! first request and cached. The spec date is the upstream sync date recorded in
 //! `spec/SOURCE.md`.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, SpecFile};
 use poem::http::{header, StatusCode};
 use poem::{Body, Response};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The pinned spec, as served at `/openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../../spec/openapi.yml");
@@ -18,13 +18,15 @@ pub const OPENAPI_YAML: &str = include_str!("../../spec/openapi.yml");
 /// The provenance notes of the pinned spec.
 const SPEC_SOURCE: &str = include_str!("../../spec/SOURCE.md");
 
-/// Where the server listens, for `GET /`.
+/// Where the server listens and what it serves, for `GET /` and `/openapi.*`.
 #[derive(Debug, Clone, Default)]
 pub struct ServerInfo {
     /// The API base URLs, e.g. `http://127.0.0.1:4010/v1`, HTTP first.
     pub base_urls: Vec<String>,
     /// The certificate HTTPS clients can trust, when HTTPS is on.
     pub tls_cert: Option<PathBuf>,
+    /// The document given with `--spec`, when not the embedded one.
+    pub spec_file: Option<Arc<SpecFile>>,
 }
 
 /// The date (`YYYY-MM-DD`) the pinned spec was synced from upstream, if recorded.
@@ -51,7 +53,8 @@ pub fn root(catalog: &Catalog, info: &ServerInfo) -> Value {
         "spec": {
             "openapi": catalog.info.openapi,
             "version": catalog.info.version,
-            "date": spec_date(),
+            "date": if info.spec_file.is_some() { None } else { spec_date() },
+            "file": info.spec_file.as_ref().map(|spec| spec.path.display().to_string()),
             "url": "/openapi.yaml",
         },
         "operations": catalog.operations.len(),
@@ -62,7 +65,20 @@ pub fn root(catalog: &Catalog, info: &ServerInfo) -> Value {
 }
 
 /// `GET /openapi.yaml` and `GET /openapi.json`; `None` for other paths.
-pub fn openapi(path: &str) -> Option<Response> {
+pub fn openapi(path: &str, info: &ServerInfo) -> Option<Response> {
+    if let Some(spec) = &info.spec_file {
+        let (content_type, body) = match path {
+            "/openapi.yaml" | "/openapi.yml" => ("application/yaml", spec.text.clone()),
+            "/openapi.json" => ("application/json", spec.json.clone()),
+            _ => return None,
+        };
+        return Some(
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from_bytes(body)),
+        );
+    }
     let (content_type, body) = match path {
         "/openapi.yaml" | "/openapi.yml" => (
             "application/yaml",

@@ -164,7 +164,17 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
     }
     // Validators compile on first use (a few ms for the first request of an operation): all
     // of them at startup would take about 18 MB more for operations most runs never call.
-    let catalog = Catalog::embedded();
+    let spec_file = match &config.spec {
+        Some(path) => {
+            Some(Arc::new(Catalog::from_spec_file(path).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+            })?))
+        }
+        None => None,
+    };
+    let catalog = spec_file
+        .as_ref()
+        .map_or_else(Catalog::embedded, |spec| spec.catalog.clone());
 
     let http = match config.http {
         true => Some(listen("http", SocketAddr::new(config.host, config.port)).await?),
@@ -191,6 +201,7 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
             .flatten()
             .collect(),
         tls_cert: https.as_ref().map(|(_, tls)| tls.cert_path.clone()),
+        spec_file,
     };
 
     let scenarios = scenario::Engine::new(catalog.clone(), scenario::Settings::from_config(config))

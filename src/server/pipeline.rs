@@ -275,7 +275,7 @@ impl Pipeline {
         let body = match path {
             "/health" => json!({"status": "ok"}),
             "/" => super::info::root(&self.catalog, &self.settings.info),
-            _ => return super::info::openapi(path),
+            _ => return super::info::openapi(path, &self.settings.info),
         };
         Some(json_response(StatusCode::OK, &body))
     }

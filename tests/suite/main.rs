@@ -17,6 +17,7 @@ mod hardening;
 mod in_process;
 mod readme_examples;
 mod scenarios;
+mod spec_at_startup;
 mod sweep;
 mod transport_config;
 mod transport_config_precedence;

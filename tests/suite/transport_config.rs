@@ -60,7 +60,7 @@ fn config_file_mistakes_are_reported_with_the_file_and_the_reason() {
         (
             "typo.yaml",
             "prot: 4010\n",
-            "unknown key `prot`; the keys are: host, port,",
+            "unknown key `prot`; the keys are: spec, host, port,",
         ),
         (
             "value.yaml",
