@@ -1,12 +1,19 @@
-//! Tests for the spec-refresh tool (`examples/refresh-spec.rs`): the pinned upstream
+//! Tests for the spec-refresh tool (`examples/refresh-spec/`): the pinned upstream
 //! document (`spec/upstream/*.yaml.gz`, sha256-checked by the tool) must reproduce
 //! the committed `spec/openapi.yml` byte for byte; the stripping rules hold on a small
-//! fixture; bad inputs fail loudly without writing anything.
+//! fixture; the change report lists what was added, removed and changed; a dangling
+//! reference from the overlay, a fixture or an endpoint module fails the refresh; bad
+//! inputs fail loudly without writing anything. Every run writes into a scratch directory
+//! under `target/`, never into the repository's `spec/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The change report and the reference check.
+mod report;
 
 /// The pinned upstream document, kept in the repo gzip-compressed with its provenance beside
 /// it (`spec/upstream/metadata.json`).
@@ -30,20 +37,56 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 /// The refresh tool. `cargo test` builds the crate's examples with the same profile as this
 /// test, into `target/<profile>/examples/`, beside the `deps/` folder of this executable; it
-/// is run directly, so exit codes and stderr are the tool's own.
+/// is run directly, so exit codes and stderr are the tool's own. A filtered run
+/// (`cargo test --test external`) does not build examples, so a tool built from other
+/// sources than those on disk (`--source-sha256`) fails here rather than testing stale code.
 fn tool() -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .expect("the test runs from target/<profile>/deps");
+    let profile = profile_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rebuild = format!("cargo build --profile {profile} --example refresh-spec");
     let tool = profile_dir.join("examples/refresh-spec");
     assert!(
         tool.is_file(),
-        "{} is missing: run this test through `cargo test`, which builds the examples",
+        "{} is missing: run `{rebuild}`",
+        tool.display()
+    );
+    let built = Command::new(&tool)
+        .arg("--source-sha256")
+        .output()
+        .expect("cannot run the refresh-spec executable");
+    let built = String::from_utf8_lossy(&built.stdout);
+    assert_eq!(
+        built.trim(),
+        sources_sha256(),
+        "{} was built from other sources than examples/refresh-spec/ (or its SOURCES list \
+         misses a file): run `{rebuild}` (or an unfiltered `cargo test`) first",
         tool.display()
     );
     tool
+}
+
+/// The sha256 the tool's `--source-sha256` prints when built from the files on disk.
+fn sources_sha256() -> String {
+    let dir = manifest_dir().join("examples/refresh-spec");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples/refresh-spec/ is readable")
+        .map(|entry| entry.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        let name = file.file_name().expect("a file name").to_string_lossy();
+        let text = std::fs::read_to_string(&file).expect("a readable source file");
+        hasher.update(format!("{name}\0{text}\0"));
+    }
+    format!("{:x}", hasher.finalize())
 }
 
 fn run_tool(args: &[&std::ffi::OsStr]) -> Output {
@@ -73,6 +116,12 @@ fn pinned_upstream_reproduces_committed_spec() {
     let _timed = crate::support::timing::timed("refresh-spec-pinned-upstream");
     let upstream = manifest_dir().join(UPSTREAM);
     let out_dir = scratch_dir("reproduce");
+    // The committed spec as the previous document: the change report must find nothing.
+    let committed_path = manifest_dir().join("spec/openapi.yml");
+    std::fs::copy(&committed_path, out_dir.join("openapi.yml"))
+        .expect("cannot copy the committed spec into the scratch dir");
+    // The repository root defaults to this crate: its overlay, fixtures and endpoint
+    // modules must resolve in the pinned document.
     let out = run_tool(&[
         upstream.as_os_str(),
         "--out-dir".as_ref(),
@@ -86,7 +135,6 @@ fn pinned_upstream_reproduces_committed_spec() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let committed_path = manifest_dir().join("spec/openapi.yml");
     let committed = std::fs::read_to_string(&committed_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", committed_path.display()));
     let regenerated = std::fs::read_to_string(out_dir.join("openapi.yml"))
@@ -112,6 +160,25 @@ fn pinned_upstream_reproduces_committed_spec() {
             "SOURCE.md lacks {expected:?}:\n{source_md}"
         );
     }
+
+    let changes = std::fs::read_to_string(out_dir.join("CHANGES.md"))
+        .expect("refresh-spec did not write CHANGES.md");
+    for expected in [
+        &format!("| Upstream sha256 | `{UPSTREAM_SHA256}` | `{UPSTREAM_SHA256}` |"),
+        "| Operations (under `paths`) | 288 | 288 |",
+        "No changes: the operations and schemas are the same as before.",
+        "## References into the spec\n\nNone dangles in the new document",
+    ] {
+        assert!(
+            changes.contains(expected),
+            "CHANGES.md lacks {expected:?}:\n{changes}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("changes since the previous openapi.yml: none"),
+        "{stdout}"
+    );
 }
 
 const FIXTURE: &str = r#"openapi: 3.1.0
@@ -198,7 +265,16 @@ fn strips_prose_but_keeps_structure_and_data() {
     let input = dir.join("fixture.yml");
     std::fs::write(&input, FIXTURE).expect("cannot write the fixture");
     let out_dir = dir.join("out");
-    let out = run_tool(&[input.as_os_str(), "--out-dir".as_ref(), out_dir.as_os_str()]);
+    // An empty repository root: no overlay, fixtures or endpoints to resolve.
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).expect("cannot create the repo root");
+    let out = run_tool(&[
+        input.as_os_str(),
+        "--out-dir".as_ref(),
+        out_dir.as_os_str(),
+        "--repo-root".as_ref(),
+        repo.as_os_str(),
+    ]);
     assert!(
         out.status.success(),
         "refresh-spec failed on the fixture:\n{}",
