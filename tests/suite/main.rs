@@ -20,5 +20,6 @@ mod scenarios;
 mod sweep;
 mod transport_config;
 mod transport_config_precedence;
+mod transport_early_answers;
 mod transport_listeners;
 mod transport_operations;
