@@ -11,11 +11,13 @@
 //!
 //! With `--cors false` this layer is not installed at all.
 
+use super::body::RequestBody;
 use super::respond::json_response;
 use crate::error::ApiError;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Middleware, Request, Response};
 use std::sync::Arc;
+use tokio::time::Instant;
 
 /// Methods a preflight may ask for.
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -79,7 +81,11 @@ impl<E: Endpoint<Output = Response>> Endpoint for CorsEndpoint<E> {
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         if preflight {
-            return Ok(if allowed {
+            let mut req = req;
+            // A preflight has no body: should one come anyway, it is not read, and the
+            // connection closes after the answer (see `super::body`).
+            let body = RequestBody::take(&mut req, 0);
+            let mut response = if allowed {
                 preflight_response(&req, origin)
             } else {
                 let shown = String::from_utf8_lossy(origin.as_bytes()).into_owned();
@@ -88,7 +94,9 @@ impl<E: Endpoint<Output = Response>> Endpoint for CorsEndpoint<E> {
                 ))
                 .with_status(403);
                 json_response(StatusCode::FORBIDDEN, &error.body())
-            });
+            };
+            body.finish(&mut response, Instant::now()).await;
+            return Ok(response);
         }
         let mut response = self.inner.call(req).await?;
         if allowed {

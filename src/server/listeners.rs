@@ -15,7 +15,11 @@
 //! - Shutdown is two-staged: `shutdown` stops the accept loops and asks every connection to
 //!   finish what is in flight (HTTP/1.1 closes after the current response, HTTP/2 sends
 //!   GOAWAY); `hard_stop` drops whatever is still open when the drain deadline passes.
+//! - A connection whose last answer said `Connection: close` (its request body was left
+//!   unread) ends with a lingering close (`super::linger`), so the client reads that answer
+//!   instead of a reset.
 
+use super::linger::{LingerFlag, Lingering};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -210,9 +214,12 @@ async fn serve_http<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let app = shared.app.clone();
+    let linger = LingerFlag::default();
+    let io = Lingering::new(io, linger.clone());
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let app = app.clone();
         let scheme = scheme.clone();
+        let linger = linger.clone();
         async move {
             let request = poem::Request::from((
                 request,
@@ -221,6 +228,7 @@ async fn serve_http<I>(
                 scheme,
             ));
             let response = app.get_response(request).await;
+            linger.note(&response);
             Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(response))
         }
     });

@@ -11,15 +11,19 @@
 //! |---|---|
 //! | `listeners` | accept loops, h2c sniffing, header-read and handshake timeouts, draining |
 //! | `tls` | the certificate (generated or loaded) and the rustls acceptor |
+//! | `linger` | the lingering close after an answer that left its request body unread |
 //! | `pipeline` | route → authenticate → validate → generate → respond, and the request log |
+//! | `body` | reading the request body under the limit, and finishing it before every answer |
 //! | `cors` | CORS headers and preflights |
 //! | `info` | `GET /`, `/health`, `/openapi.yaml`, `/openapi.json` |
 //! | `in_process` | [`MockServer`], the in-process server for Rust tests |
 
 mod auth;
+mod body;
 mod cors;
 mod in_process;
 mod info;
+mod linger;
 mod listeners;
 mod pipeline;
 mod respond;

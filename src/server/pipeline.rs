@@ -7,10 +7,16 @@
 //! latency) → **answer** (JSON, server-sent events or bytes, built by the operation's
 //! [`Endpoint`]).
 //!
+//! Before any answer goes out, what is left of the request body is finished (read to
+//! nothing within the limit, or the answer closes the connection: `super::body`), so answers
+//! sent before the body is read (404, 405, 401, 413, `/__mock/…`) never break a keep-alive
+//! connection.
+//!
 //! Each request ends in one [`Outcome`], which the log line and the request log share.
 //! Every answer, errors included, carries the headers the SDKs read.
 
 use super::auth::{Credentials, Keys};
+use super::body::RequestBody;
 use super::respond::{
     add_headers, add_standard_headers, error_response, json_response, request_id,
 };
@@ -118,7 +124,8 @@ impl Pipeline {
 
     async fn answer(
         &self,
-        mut req: Request,
+        req: Request,
+        body: &mut RequestBody,
         credentials: &Credentials,
         record: &mut Record,
     ) -> Result<Response, ApiError> {
@@ -138,8 +145,8 @@ impl Pipeline {
             .keys
             .check(credentials, op.admin)
             .inspect_err(|_| record.outcome = Outcome::Unauthorized)?;
-        let body = self
-            .read_body(&mut req)
+        let body = body
+            .read()
             .await
             .inspect_err(|_| record.outcome = Outcome::TooLarge)?;
         let content_type = req
@@ -225,29 +232,6 @@ impl Pipeline {
             )),
             RouteMatch::NotFound => Err(ApiError::unknown_route(method.as_str(), &shown_path())),
         }
-    }
-
-    /// The whole body, refused with a 413 past `--max-body-bytes` (before reading, when
-    /// `content-length` already says so).
-    async fn read_body(&self, req: &mut Request) -> Result<Bytes, ApiError> {
-        let limit = self.settings.max_body_bytes;
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared_length.is_some_and(|len| len > limit) {
-            return Err(ApiError::body_too_large(limit));
-        }
-        req.take_body()
-            .into_bytes_limit(limit)
-            .await
-            .map_err(|e| match e {
-                poem::error::ReadBodyError::PayloadTooLarge => ApiError::body_too_large(limit),
-                other => {
-                    ApiError::invalid_request(format!("Could not read the request body: {other}"))
-                }
-            })
     }
 
     /// `/health`, the server-info root, the spec, images the mock served, and `/__mock/…`:
@@ -447,15 +431,20 @@ fn failure_response(failure: &Failure) -> Response {
 impl PoemEndpoint for Pipeline {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let started = Instant::now();
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
         let credentials = Credentials::from_headers(req.headers());
         let mut record = Record::default();
         let timeout = self.settings.request_timeout;
-        let answered =
-            tokio::time::timeout(timeout, self.answer(req, &credentials, &mut record)).await;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut body = RequestBody::take(&mut req, self.settings.max_body_bytes);
+        let answered = tokio::time::timeout_at(
+            deadline,
+            self.answer(req, &mut body, &credentials, &mut record),
+        )
+        .await;
         let mut response = match answered {
             Ok(Ok(response)) => response,
             Ok(Err(error)) => error_response(&error),
@@ -470,6 +459,9 @@ impl PoemEndpoint for Pipeline {
                 )
             }
         };
+        // Early answers (404, 401, 413, ...) leave the body unread: finish it first, so the
+        // answer never breaks the connection.
+        body.finish(&mut response, deadline).await;
         let elapsed = started.elapsed();
         let request_id = request_id(started);
         if record.outcome != Outcome::Builtin {

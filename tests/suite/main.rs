@@ -21,5 +21,6 @@ mod spec_at_startup;
 mod sweep;
 mod transport_config;
 mod transport_config_precedence;
+mod transport_early_answers;
 mod transport_listeners;
 mod transport_operations;
