@@ -28,6 +28,7 @@ use poem::{Body, Endpoint as PoemEndpoint, Request, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::AsyncReadExt;
 
 /// Server settings the pipeline needs.
 #[derive(Debug, Clone)]
@@ -128,16 +129,20 @@ impl Pipeline {
             record.outcome = Outcome::Builtin;
             return Ok(response);
         }
-        let (index, path_params) = self
-            .route(&method, &full_path, req.uri().query())
-            .inspect_err(|_| record.outcome = Outcome::NoRoute)?;
+        let (index, path_params) = match self.route(&method, &full_path, req.uri().query()) {
+            Ok(found) => found,
+            Err(error) => {
+                record.outcome = Outcome::NoRoute;
+                return Err(self.discard_body(req, error).await);
+            }
+        };
         let op = &self.catalog.operations[index];
         let endpoint = self.endpoints.entry(index);
         record.operation = Some(op.id.clone());
-        self.settings
-            .keys
-            .check(credentials, op.admin)
-            .inspect_err(|_| record.outcome = Outcome::Unauthorized)?;
+        if let Err(error) = self.settings.keys.check(credentials, op.admin) {
+            record.outcome = Outcome::Unauthorized;
+            return Err(self.discard_body(req, error).await);
+        }
         let body = self
             .read_body(&mut req)
             .await
@@ -248,6 +253,17 @@ impl Pipeline {
                     ApiError::invalid_request(format!("Could not read the request body: {other}"))
                 }
             })
+    }
+
+    /// Reads and drops the body of a request refused before its body was needed, then hands
+    /// back `error`. A client still sending a large upload (multipart to an unknown path, say)
+    /// then reads the answer instead of a reset connection. Reading stops at
+    /// `--max-body-bytes`, as for an accepted body.
+    async fn discard_body(&self, mut req: Request, error: ApiError) -> ApiError {
+        let limit = u64::try_from(self.settings.max_body_bytes).unwrap_or(u64::MAX);
+        let mut body = req.take_body().into_async_read().take(limit);
+        let _ = tokio::io::copy(&mut body, &mut tokio::io::sink()).await;
+        error
     }
 
     /// `/health`, the server-info root, the spec, images the mock served, and `/__mock/…`:
