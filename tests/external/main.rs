@@ -7,6 +7,7 @@
 mod support;
 
 mod refresh_spec;
+mod sdk_node_conformance;
 mod sdk_python;
 mod sdk_python_behaviour;
 mod sdk_python_scenarios;

@@ -389,6 +389,41 @@ fn a_100_mb_body_gets_a_413_early_and_memory_stays_bounded() {
 }
 
 #[test]
+fn a_large_upload_refused_before_its_body_is_read_still_gets_its_answer() {
+    // An unknown path (404) and a missing key (401) are refused before the body is needed;
+    // the server must still read the upload, so the client sees the answer, not a broken pipe.
+    let server = Spawned::start(&["--port", "0"], 1);
+    let body = vec![b'x'; 32 << 20];
+    for (path, auth, status) in [
+        (
+            "/v1/no_such_uploads",
+            "Authorization: Bearer sk-test\r\n",
+            404,
+        ),
+        ("/v1/files", "", 401),
+    ] {
+        let mut stream = TcpStream::connect(server.addr("http")).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: multipart/form-data; \
+             boundary=b\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream
+            .write_all(&body)
+            .unwrap_or_else(|e| panic!("{path}: the upload was cut off: {e}"));
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(status_of(&answer), status, "{path}: {answer:?}");
+        assert_error_envelope(&answer, path);
+    }
+}
+
+#[test]
 fn a_multipart_body_with_ten_thousand_parts_gets_a_400() {
     let server = Spawned::start(&["--port", "0"], 1);
     let boundary = "b0undary";
