@@ -120,12 +120,14 @@ pub struct Config {
     )]
     pub admin_api_keys: Vec<String>,
 
-    /// Seed for generated bodies: the same request and seed give the same answer.
+    /// Seed for generated bodies (the same request and seed give the same content) and for ids
+    /// (the same sequence of requests gives the same ids). Without it, content uses seed 0 and
+    /// ids differ on every run.
     #[cfg_attr(
         feature = "cli",
-        arg(long, env = "OPENAI_MOCK_SEED", default_value_t = 0)
+        arg(long, env = "OPENAI_MOCK_SEED", value_name = "SEED")
     )]
-    pub seed: u64,
+    pub seed: Option<u64>,
 
     /// Largest accepted request body, in bytes; larger bodies get a 413.
     #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = 64 * 1024 * 1024))]
@@ -348,7 +350,7 @@ impl Default for Config {
             tls_cert_out: None,
             api_keys: Vec::new(),
             admin_api_keys: Vec::new(),
-            seed: 0,
+            seed: None,
             max_body_bytes: 64 * 1024 * 1024,
             request_timeout_secs: 30,
             header_read_timeout_secs: 10,
@@ -398,7 +400,7 @@ impl Config {
     /// ```
     /// use openai_mock::Config;
     /// let config = Config::load_from(["openai-mock", "--port", "0", "--seed", "7"]).unwrap();
-    /// assert_eq!((config.port, config.seed), (0, 7));
+    /// assert_eq!((config.port, config.seed), (0, Some(7)));
     /// ```
     pub fn load_from<I, T>(args: I) -> Result<Config, ConfigError>
     where

@@ -2,8 +2,77 @@
 //!
 //! The prefix is chosen from the object's `object` field (`"thread.run"` -> `run_`), or for
 //! typed items without one, from its `type` (`"function_call"` -> `fc_`).
+//!
+//! Ids are unique, unlike content: the server gives each request its own id source
+//! ([`IdStream`], drawn in request order) and runs generation inside [`with_id_source`], so two
+//! identical requests get the same content but different ids. Outside such a scope (unit
+//! tests, benches) ids come from the content generator, deterministically.
 
-use super::rng::Rng;
+use super::rng::{fnv1a, Rng};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+thread_local! {
+    /// The id source of the request being generated on this thread, if any.
+    static SOURCE: RefCell<Option<Rng>> = const { RefCell::new(None) };
+}
+
+/// One id source per request, in request order: reproducible from `seed` for the same
+/// sequence of requests, and different between server processes when `seed` is random.
+#[derive(Debug)]
+pub struct IdStream {
+    seed: u64,
+    next: AtomicU64,
+}
+
+impl IdStream {
+    /// A stream starting at `seed`.
+    pub fn new(seed: u64) -> IdStream {
+        IdStream {
+            seed,
+            next: AtomicU64::new(0),
+        }
+    }
+
+    /// A seed nobody chose: the time, the process and an address, for runs without `--seed`.
+    pub fn unseeded() -> IdStream {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let local = 0u8;
+        let address = &local as *const u8 as usize;
+        IdStream::new(fnv1a(&[
+            &nanos.to_le_bytes(),
+            &std::process::id().to_le_bytes(),
+            &address.to_le_bytes(),
+        ]))
+    }
+
+    /// The id source of the next request.
+    pub fn next_source(&self) -> Rng {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        Rng::new(fnv1a(&[b"ids", &self.seed.to_le_bytes(), &n.to_le_bytes()]))
+    }
+}
+
+/// Runs `f` with `source` giving every id [`new_id`] makes on this thread; `source` advances.
+pub fn with_id_source<R>(source: &mut Rng, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        source: &'a mut Rng,
+        previous: Option<Rng>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let used = SOURCE.with(|cell| cell.replace(self.previous.take()));
+            if let Some(used) = used {
+                *self.source = used;
+            }
+        }
+    }
+    let previous = SOURCE.with(|cell| cell.replace(Some(source.clone())));
+    let _restore = Restore { source, previous };
+    f()
+}
 
 /// The id prefix the real API uses for objects whose `object` field is `object`.
 pub fn prefix_for_object(object: &str) -> Option<&'static str> {
@@ -70,7 +139,49 @@ pub fn prefix_for_type(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// A fresh id with `prefix`, in the shape the real API uses (24+ random characters).
+/// A fresh id with `prefix`, in the shape the real API uses (24 random characters): from the
+/// request's id source inside [`with_id_source`], else from `rng`.
 pub fn new_id(rng: &mut Rng, prefix: &str) -> String {
-    format!("{prefix}{}", rng.alphanumeric(24))
+    new_id_of_length(rng, prefix, 24)
+}
+
+/// [`new_id`] with `len` random characters.
+pub fn new_id_of_length(rng: &mut Rng, prefix: &str, len: usize) -> String {
+    let scoped = SOURCE.with(|cell| cell.borrow_mut().as_mut().map(|ids| ids.alphanumeric(len)));
+    format!(
+        "{prefix}{}",
+        scoped.unwrap_or_else(|| rng.alphanumeric(len))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_inside_a_scope_come_from_the_request_source_and_leave_content_alone() {
+        let stream = IdStream::new(5);
+        let (mut first, mut second) = (stream.next_source(), stream.next_source());
+        let mut content = Rng::new(1);
+        let a = with_id_source(&mut first, || new_id(&mut content, "resp_"));
+        let b = with_id_source(&mut second, || new_id(&mut content, "resp_"));
+        assert_ne!(a, b);
+        assert_eq!(
+            content.next_u64(),
+            Rng::new(1).next_u64(),
+            "content untouched"
+        );
+        let again = IdStream::new(5);
+        let mut replay = again.next_source();
+        assert_eq!(
+            with_id_source(&mut replay, || new_id(&mut Rng::new(9), "resp_")),
+            a
+        );
+        let outside = new_id(&mut Rng::new(1), "resp_");
+        assert_eq!(
+            outside,
+            new_id(&mut Rng::new(1), "resp_"),
+            "deterministic outside"
+        );
+    }
 }

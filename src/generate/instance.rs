@@ -287,10 +287,10 @@ impl<'a> Generator<'a> {
             ("email", _) | (_, "email") => "ada@example.com".into(),
             ("binary", _) => "file".into(),
             ("byte", _) => "b3BlbmFpLW1vY2s=".into(),
-            (_, "id") => format!("id_{}", self.rng.alphanumeric(24)),
+            (_, "id") => ids::new_id(&mut self.rng, "id_"),
             (_, f) if f.ends_with("_id") => {
                 let stem = f.trim_end_matches("_id");
-                format!("{stem}_{}", self.rng.alphanumeric(24))
+                ids::new_id(&mut self.rng, &format!("{stem}_"))
             }
             (_, "model") => "gpt-4o-2024-08-06".into(),
             (_, "url" | "image_url" | "download_url") => "https://example.com/openai-mock".into(),

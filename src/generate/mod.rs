@@ -10,7 +10,9 @@ pub mod media;
 mod reflect;
 mod rng;
 
-pub use ids::{new_id, prefix_for_object, prefix_for_type};
+pub use ids::{
+    new_id, new_id_of_length, prefix_for_object, prefix_for_type, with_id_source, IdStream,
+};
 pub use instance::{rfc3339, Generator, MAX_DEPTH};
 pub use rng::{fnv1a, Rng};
 

@@ -49,7 +49,7 @@ impl Settings {
     /// The scenario settings of `config` (its rules are in the `--config` file).
     pub fn from_config(config: &crate::config::Config) -> Settings {
         Settings {
-            seed: config.seed,
+            seed: config.seed.unwrap_or(0),
             control_headers: !config.no_control_headers,
             error_rate: config.error_rate,
             // The items were checked when the flags were parsed.

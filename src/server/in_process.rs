@@ -261,7 +261,7 @@ impl MockServerBuilder {
 
     /// Seeds the generated bodies: the same request and seed give the same answer.
     pub fn seed(mut self, seed: u64) -> MockServerBuilder {
-        self.config.seed = seed;
+        self.config.seed = Some(seed);
         self
     }
 

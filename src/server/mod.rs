@@ -40,6 +40,7 @@ pub use tls::{Tls, GENERATED_CERT_NAMES};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::generate::IdStream;
 use crate::scenario;
 use listeners::Connections;
 use poem::http::StatusCode;
@@ -147,7 +148,8 @@ pub fn settings(config: &Config, info: ServerInfo, scenarios: Arc<scenario::Engi
             api_keys: config.api_keys.clone(),
             admin_api_keys: config.admin_api_keys.clone(),
         },
-        seed: config.seed,
+        seed: config.seed.unwrap_or(0),
+        ids: Arc::new(config.seed.map_or_else(IdStream::unseeded, IdStream::new)),
         max_body_bytes: config.max_body_bytes,
         options: crate::endpoints::Options {
             float_embeddings: config.float_embeddings,

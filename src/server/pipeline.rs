@@ -23,8 +23,9 @@ use super::respond::{
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::endpoints::{self, Call, Endpoint, Options, Table};
 use crate::error::ApiError;
-use crate::generate::{self, fnv1a, Generator, Rng};
+use crate::generate::{self, fnv1a, with_id_source, Generator, IdStream, Rng};
 use crate::scenario::{self, latency, Failure, Plan};
+use crate::services::canonical_json;
 use crate::services::sse::{typed_events, Event};
 use crate::services::tokens::Encoding;
 use crate::validate::{self, ValidRequest};
@@ -42,6 +43,8 @@ pub struct Settings {
     pub keys: Keys,
     /// Seed mixed into every generated body.
     pub seed: u64,
+    /// Where each request's ids come from (unique per request, unlike content).
+    pub ids: Arc<IdStream>,
     /// Largest accepted body.
     pub max_body_bytes: usize,
     /// How long reading and answering a request may take before a 408.
@@ -168,13 +171,16 @@ impl Pipeline {
         let call = self.call(op, &request, None);
         (endpoint.check)(&call).inspect_err(|_| record.outcome = Outcome::Refused)?;
         record.outcome = Outcome::Answered;
-        let plan = self.settings.scenarios.plan(
-            op,
-            endpoint,
-            &request,
-            req.headers(),
-            credentials.key.as_deref(),
-        );
+        let mut ids = self.settings.ids.next_source();
+        let plan = with_id_source(&mut ids, || {
+            self.settings.scenarios.plan(
+                op,
+                endpoint,
+                &request,
+                req.headers(),
+                credentials.key.as_deref(),
+            )
+        });
         record.scenario = Some(plan.trace.clone());
         if !plan.delay.is_zero() {
             tokio::time::sleep(plan.delay).await;
@@ -184,7 +190,7 @@ impl Pipeline {
             _ => {
                 let script = plan.scripted();
                 let call = self.call(op, &request, script.as_ref());
-                self.respond(endpoint, &call, &body, &plan)
+                with_id_source(&mut ids, || self.respond(endpoint, &call, &body, &plan))
             }
         };
         add_headers(&mut response, &plan.headers);
@@ -334,9 +340,23 @@ impl Pipeline {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let content_key = endpoint
-            .content_fields
-            .map(|fields| content_key(&call.request.body, fields));
+        // The fields that decide the content, or the whole body; the raw bytes only when the
+        // body is not JSON (multipart files are part of what is said).
+        let content_key = match (endpoint.content_fields, &call.request.body) {
+            (Some(fields), body) => {
+                Some(content_key(&call.request.body, fields)).filter(|_| body.is_object())
+            }
+            (None, body @ Value::Object(_)) => Some(canonical_json(body)),
+            (None, _) => None,
+        }
+        .map(|mut key| {
+            // Files of a multipart body count by content, not by their (random) boundary.
+            for file in &call.request.files {
+                let digest = fnv1a(&[&file.bytes]);
+                key.push_str(&format!("\nfile {} {digest:x}", file.field));
+            }
+            key
+        });
         let seed = fnv1a(&[
             &plan.seed.unwrap_or(self.settings.seed).to_le_bytes(),
             call.op.id.as_bytes(),
@@ -380,15 +400,19 @@ fn stream_response(
         .body(body)
 }
 
-/// The canonical JSON of the `fields` of a request `body` that are present.
+/// The canonical JSON of the `fields` of a request `body` that are present: object keys are
+/// sorted at every level, so a client's key order never changes what is said.
 fn content_key(body: &Value, fields: &[&str]) -> String {
-    let mut key = serde_json::Map::new();
+    let mut key = String::new();
     for field in fields {
         if let Some(value) = body.get(*field).filter(|v| !v.is_null()) {
-            key.insert((*field).to_string(), value.clone());
+            key.push_str(field);
+            key.push('=');
+            key.push_str(&canonical_json(value));
+            key.push('\n');
         }
     }
-    Value::Object(key).to_string()
+    key
 }
 
 /// The parts of a request that identify it for deterministic generation.

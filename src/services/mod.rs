@@ -2,13 +2,17 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`canonical_json`] | JSON with sorted keys, so key order never changes an answer |
 //! | [`tokens`] | the real tokenizers (`o200k_base`, `cl100k_base`) from build-time tables |
 //! | [`conversation`] | one reader of a request's conversation (chat messages, Responses input, prompts) |
 //! | [`model`] | the simulated model: reply text, structured outputs, tool calls, logprobs, scripted output |
 //! | [`sse`] | server-sent events and the deltas streams are cut into |
 
+mod canonical;
 pub mod conversation;
 pub mod model;
 pub mod sse;
 mod token_hash;
 pub mod tokens;
+
+pub use canonical::canonical_json;

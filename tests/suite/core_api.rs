@@ -577,30 +577,58 @@ async fn new_objects_carry_the_real_id_prefixes_and_current_times() {
 }
 
 #[tokio::test]
-async fn the_same_request_gives_the_same_body_and_the_seed_changes_it() {
-    let first = start().await;
-    let second = start().await;
-    let seeded = start_with(Config {
-        seed: 7,
-        ..Config::default()
-    })
-    .await;
-    let body = chat(json!({}));
-    let mut ids = Vec::new();
-    for mock in [&first, &second, &seeded] {
-        let answer: Value = mock
-            .post("/v1/chat/completions")
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(answer["id"].clone());
+async fn the_same_request_gives_the_same_content_under_fresh_ids_reproducible_with_a_seed() {
+    let seeded = || {
+        start_with(Config {
+            seed: Some(7),
+            ..Config::default()
+        })
+    };
+    let servers = [start().await, start().await, seeded().await, seeded().await];
+    let body = chat(json!({"messages": [{"role": "user", "content": "Name three rivers."}]}));
+    let mut answers: Vec<Vec<Value>> = Vec::new();
+    for mock in &servers {
+        let mut sequence = Vec::new();
+        for _ in 0..3 {
+            let answer: Value = mock
+                .post("/v1/chat/completions")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            sequence.push(answer);
+        }
+        answers.push(sequence);
     }
-    assert_eq!(ids[0], ids[1]);
-    assert_ne!(ids[0], ids[2]);
+    let content = |answer: &Value| answer["choices"][0]["message"]["content"].clone();
+    let ids = |sequence: &[Value]| sequence.iter().map(|a| a["id"].clone()).collect::<Vec<_>>();
+    let unseeded = &answers[0];
+    assert!(
+        unseeded.iter().all(|a| content(a) == content(&unseeded[0])),
+        "same content"
+    );
+    let mut distinct = ids(unseeded);
+    distinct.extend(ids(&answers[1]));
+    distinct.sort_by_key(|id| id.to_string());
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        6,
+        "fresh ids, even across servers: {distinct:?}"
+    );
+    assert_eq!(content(&answers[1][0]), content(&unseeded[0]));
+    assert_eq!(
+        ids(&answers[2]),
+        ids(&answers[3]),
+        "--seed makes the id sequence reproducible"
+    );
+    assert_ne!(ids(&answers[2]), ids(unseeded));
+    assert!(answers[2]
+        .iter()
+        .all(|a| a["id"].as_str().unwrap_or("").starts_with("chatcmpl-")));
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod behave_responses;
 mod core_api;
 mod hardening;
 mod in_process;
+mod key_order;
 mod readme_examples;
 mod scenarios;
 mod spec_at_startup;

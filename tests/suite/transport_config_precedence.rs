@@ -28,7 +28,7 @@ fn flags_beat_env_which_beats_the_file_which_beats_defaults() {
     std::env::set_var("OPENAI_MOCK_CONFIG", &yaml);
 
     let config = Config::load_from(["openai-mock", "--seed", "1"]).expect("loads");
-    assert_eq!(config.seed, 1, "flag over env and file");
+    assert_eq!(config.seed, Some(1), "flag over env and file");
     assert_eq!(config.port, 2222, "env over file");
     assert_eq!(config.host.to_string(), "0.0.0.0", "file over default");
     assert_eq!(config.https_port, Some(8443));
@@ -56,7 +56,7 @@ fn flags_beat_env_which_beats_the_file_which_beats_defaults() {
     .unwrap();
     std::env::set_var("OPENAI_MOCK_CONFIG", &json);
     let config = Config::load_from(["openai-mock"]).unwrap();
-    assert_eq!(config.seed, 2, "env over file");
+    assert_eq!(config.seed, Some(2), "env over file");
     assert_eq!(
         (config.port, config.http, config.https_port),
         (0, false, Some(0))

@@ -198,3 +198,18 @@ impl Mock {
             .collect()
     }
 }
+
+/// `value` with every `id` field removed, at any depth: for comparing two answers to the same
+/// request, whose content is equal and whose ids are fresh.
+pub fn without_ids(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| key.as_str() != "id")
+                .map(|(key, value)| (key.clone(), without_ids(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_ids).collect()),
+        other => other.clone(),
+    }
+}

@@ -20,7 +20,7 @@ mod stream;
 
 use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
 use crate::error::ApiError;
-use crate::generate::{fnv1a, Generator, Rng};
+use crate::generate::{fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
 use crate::services::model::logprobs;
 use crate::services::model::script::{self, Scripted};
@@ -501,7 +501,7 @@ fn call_answer(
 }
 
 fn tool_call_value(call: &Call, rng: &mut Rng) -> Value {
-    let id = format!("call_{}", rng.alphanumeric(24));
+    let id = new_id(rng, "call_");
     if call.custom {
         json!({"id": id, "type": "custom", "custom": {"name": call.name, "input": call.input}})
     } else {
@@ -525,7 +525,7 @@ fn audio_request(body: &Value) -> Option<String> {
 fn audio_output(format: &str, transcript: &str, now: i64, rng: &mut Rng) -> Value {
     let media = crate::generate::media::speech(format);
     json!({
-        "id": format!("audio_{}", rng.alphanumeric(24)),
+        "id": new_id(rng, "audio_"),
         "expires_at": now + 3_600,
         "data": base64::engine::general_purpose::STANDARD.encode(media.bytes),
         "transcript": transcript,
@@ -576,7 +576,7 @@ pub fn tools_tokens(encoding: Encoding, tools: &[Tool]) -> usize {
             let parameters = tool
                 .parameters
                 .as_ref()
-                .map_or(String::new(), Value::to_string);
+                .map_or(String::new(), crate::services::canonical_json);
             8 + encoding.count(&tool.name)
                 + encoding.count(&tool.description)
                 + encoding.count(&parameters)

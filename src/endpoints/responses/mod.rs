@@ -26,7 +26,7 @@ mod stream;
 
 use crate::endpoints::endpoint::{Call, Continuation, Endpoint};
 use crate::error::ApiError;
-use crate::generate::{Generator, Rng};
+use crate::generate::{new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
 use crate::validate::ValidRequest;
 use base64::Engine;
@@ -216,7 +216,7 @@ pub fn shape(
             Vec::new()
         };
         output.push(json!({
-            "id": format!("msg_{}", rng.alphanumeric(24)),
+            "id": new_id(&mut rng, "msg_"),
             "type": "message",
             "status": if cut { "incomplete" } else { "completed" },
             "content": [{
@@ -235,10 +235,10 @@ pub fn shape(
         };
         for call in calls {
             output_tokens += encoding.count(&call.name) + encoding.count(&call.input);
-            let call_id = format!("call_{}", rng.alphanumeric(24));
+            let call_id = new_id(&mut rng, "call_");
             output.push(if call.custom {
                 json!({
-                    "id": format!("ctc_{}", rng.alphanumeric(24)),
+                    "id": new_id(&mut rng, "ctc_"),
                     "type": "custom_tool_call",
                     "status": "completed",
                     "call_id": call_id,
@@ -247,7 +247,7 @@ pub fn shape(
                 })
             } else {
                 json!({
-                    "id": format!("fc_{}", rng.alphanumeric(24)),
+                    "id": new_id(&mut rng, "fc_"),
                     "type": "function_call",
                     "status": "completed",
                     "arguments": call.input,
@@ -270,7 +270,7 @@ pub fn shape(
         .get("id")
         .filter(|id| id.as_str().is_some_and(|id| id.starts_with("resp_")))
         .cloned()
-        .unwrap_or_else(|| json!(format!("resp_{}", rng.alphanumeric(24))));
+        .unwrap_or_else(|| json!(new_id(&mut rng, "resp_")));
     *answer = response_object(body, model, id, now, output, usage, incomplete);
 }
 
@@ -409,7 +409,7 @@ fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut R
         Vec::new()
     };
     let mut item = json!({
-        "id": format!("rs_{}", rng.alphanumeric(24)),
+        "id": new_id(rng, "rs_"),
         "type": "reasoning",
         "summary": summary,
     });
@@ -468,7 +468,7 @@ pub fn input_tokens(encoding: Encoding, body: &Value) -> usize {
         .unwrap_or_default();
     total += tools_tokens(encoding, &tools);
     if let Some(schema) = body.pointer("/text/format/schema") {
-        total += encoding.count(&schema.to_string());
+        total += encoding.count(&crate::services::canonical_json(schema));
     }
     total
 }

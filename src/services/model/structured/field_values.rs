@@ -120,7 +120,7 @@ impl Instances<'_> {
             return "blue".into();
         }
         if has(&["id", "uuid", "identifier"]) {
-            return format!("id_{}", self.rng.alphanumeric(12));
+            return crate::generate::new_id_of_length(&mut self.rng, "id_", 12);
         }
         if let Some(keyword) = self.context.keywords().first() {
             if name.is_empty() || name == "item" {

@@ -168,12 +168,31 @@ impl<'a> Instances<'a> {
         let mut out = Map::new();
         let properties = schema.get("properties").and_then(Value::as_object);
         if let Some(properties) = properties {
-            for (name, property) in properties {
+            // Values are drawn in the order of `required` (an array, which clients keep as
+            // written), then by name, so the schema's key order (which differs between
+            // clients: Rust's serde_json sorts keys) never changes them, while places still go
+            // to fields in the author's order (origin before destination). They are laid out
+            // in the schema's order.
+            let rank = |name: &str| {
+                required
+                    .iter()
+                    .position(|r| *r == name)
+                    .unwrap_or(usize::MAX)
+            };
+            let mut by_name: Vec<(&String, &Value)> = properties.iter().collect();
+            by_name.sort_unstable_by(|a, b| (rank(a.0), a.0).cmp(&(rank(b.0), b.0)));
+            let mut drawn: Map<String, Value> = Map::new();
+            for (name, property) in by_name {
                 if depth > MAX_DEPTH && !required.contains(&name.as_str()) {
                     continue;
                 }
                 let value = self.value(property, name, depth + 1);
-                out.insert(name.clone(), value);
+                drawn.insert(name.clone(), value);
+            }
+            for name in properties.keys() {
+                if let Some(value) = drawn.remove(name) {
+                    out.insert(name.clone(), value);
+                }
             }
         }
         let extra = schema.get("additionalProperties");
