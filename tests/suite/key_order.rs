@@ -5,8 +5,11 @@
 use crate::support::mock::{without_ids, Mock};
 use serde_json::{json, Map, Value};
 
+/// A reordering of one object's entries.
+type Permutation = fn(&mut Vec<(String, Value)>);
+
 /// `value` with the keys of every object permuted by `permute` (at every level).
-fn reorder(value: &Value, permute: fn(&mut Vec<(String, Value)>)) -> Value {
+fn reorder(value: &Value, permute: Permutation) -> Value {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(String, Value)> = map
@@ -21,7 +24,7 @@ fn reorder(value: &Value, permute: fn(&mut Vec<(String, Value)>)) -> Value {
     }
 }
 
-const PERMUTATIONS: [fn(&mut Vec<(String, Value)>); 3] = [
+const PERMUTATIONS: [Permutation; 3] = [
     |entries| entries.reverse(),
     |entries| {
         let by = entries.len().min(1);
