@@ -9,5 +9,6 @@ mod support;
 mod refresh_spec;
 mod sdk_python;
 mod sdk_python_behaviour;
+mod sdk_python_overlay;
 mod sdk_python_scenarios;
 mod transport_sdk_https;
