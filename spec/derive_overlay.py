@@ -6,29 +6,23 @@ spec/openapi.yml, so it sends request fields, requires response fields and
 names model ids the pinned document does not have yet. This script reads the
 installed `openai` package (its resources and types) and compares it with the
 document:
-
 * request parameters: for every SDK method whose HTTP call (method + path)
   the document describes, the keys of its `*_params.py` TypedDict that the
   request body schema lacks become an `add` of that property, typed from the
-  SDK's annotation (Optional -> anyOf with null, Literal -> enum);
+  SDK's annotation (Optional -> anyOf with null, Literal -> enum); a field the
+  document requires that an SDK overload lets callers omit leaves `required`;
 * response fields: for the same operations, every field the SDK's pydantic
   model requires (no default, not Optional) that the document's response
   schema lacks or leaves optional is made present (an `add` typed from the
   annotation) and required (a `replace`/`add` of `required`); nested models
   are followed through `$ref`, `allOf`, arrays and `type`-discriminated
   unions; anything ambiguous is skipped;
-* model ids: the Literal values of the SDK's model aliases (ChatModel,
-  ResponsesModel, AllModels, EmbeddingModel, ImageModel, AudioModel,
-  SpeechModel, VideoModel, ModerationModel) that no model enum of the
-  document names. build.rs cannot append to an array, so the missing ids of
-  each alias go into a component of their own, `OpenaiPython<Alias>`
-  (`src/endpoints/models.rs` reads every enum of a component whose name
-  contains `Model`).
+* model ids: the Literal values of the SDK's model aliases (ChatModel, ResponsesModel, ...)
+  that no model enum of the document names, as a component `OpenaiPython<Alias>` (build.rs
+  cannot append to an array; src/endpoints/models.rs reads every *Model* component's enums).
 
-Each derived entry carries `"derived": "openai-python <version>"` and a `why`
-naming the SDK type it came from. Hand-written entries (no `derived` key) are
-kept as they are. The result is written sorted, so the output is
-deterministic.
+Derived entries carry `"derived": "openai-python <version>"` and a `why` naming the SDK type;
+hand-written entries (no `derived`) are kept as they are. Output is sorted, so deterministic.
 
 Usage (from the crate root, with the venv of
 `SDK_PYTHON_VERSION=3.63.0 tests/sdk/python/run.sh --setup-only`):
