@@ -10,5 +10,6 @@ mod refresh_spec;
 mod sdk_node_conformance;
 mod sdk_python;
 mod sdk_python_behaviour;
+mod sdk_python_overlay;
 mod sdk_python_scenarios;
 mod transport_sdk_https;

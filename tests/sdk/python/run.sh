@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # openai-python SDK conformance harness.
 #
-# Runs the `tests/api_resources` suite shipped in the openai-python 2.39.0
-# sdist against an openai-mock server binary.
+# Runs the `tests/api_resources` suite shipped in an openai-python sdist
+# against an openai-mock server binary. The version comes from
+# $SDK_PYTHON_VERSION (default 2.39.0); each known version has its sdist's
+# sha256 below and its pinned test dependencies in requirements-<version>.txt:
+#   2.39.0   httpx; the venv other harnesses share (support::python)
+#   3.3.1    httpx2; generated from the same 2026-08-21 document as spec/
+#   3.63.0   httpx2; the newest release, which calls operations the spec lacks
 #
 # Usage:
 #   tests/sdk/python/run.sh [SERVER_BIN] [PYTEST_ARGS...]
@@ -19,14 +24,16 @@
 #   tests/sdk/python/run.sh target/debug/openai-mock -k 'test_method_list and models' -x
 #
 # Environment knobs:
+#   SDK_PYTHON_VERSION      openai-python version to run (default: 2.39.0)
 #   PYTHON                  interpreter used to create the venv (default: python3)
-#   SDK_PYTHON_WORKDIR      work dir (default: <crate>/target/sdk-python)
+#   SDK_PYTHON_WORKDIR      base work dir (default: <crate>/target/sdk-python); 2.39.0
+#                           uses it directly, any other version its subdirectory v<version>/
 #   SDK_PYTHON_WORKERS      pytest-xdist workers (default: 2)
 #   SERVER_START_TIMEOUT    seconds to wait for the `listening` line (default: 60)
 #
-# Outputs (in the work dir):
+# Outputs (in the version's work dir):
 #   venv/                   the virtualenv (reused while .setup-stamp matches)
-#   openai-2.39.0/          the extracted sdist; pytest runs from here
+#   openai-<version>/       the extracted sdist; pytest runs from here
 #   last-run.txt            full pytest output of the last run
 #   last-junit.xml          junit xml of the last run
 #   server.stdout/.stderr   the mock server's output during the last run
@@ -35,27 +42,35 @@
 # failures and no errors.
 set -euo pipefail
 
-OPENAI_PY_VERSION=2.39.0
-OPENAI_SDIST_SHA256=8d915a72448314c97c719fa63e3c88efa6041e806c546064aaf1edc5e6fffc45
+log() { printf '[sdk-python] %s\n' "$*" >&2; }
+die() { printf '[sdk-python] ERROR: %s\n' "$*" >&2; exit 2; }
+
+OPENAI_PY_VERSION=${SDK_PYTHON_VERSION:-2.39.0}
+# The sdists' sha256 (from PyPI, checked after download) and the oldest Python
+# each release supports.
+case $OPENAI_PY_VERSION in
+    2.39.0) OPENAI_SDIST_SHA256=8d915a72448314c97c719fa63e3c88efa6041e806c546064aaf1edc5e6fffc45 MIN_PY=9 ;;
+    3.3.1) OPENAI_SDIST_SHA256=6f22807de1a976c932cecda620e8172a8c3fdbaeed29c7f21564e0c2410edf56 MIN_PY=10 ;;
+    3.63.0) OPENAI_SDIST_SHA256=d97e2cc745641c855140205671aea7b5d262219764340916ee4d96b94c806ce4 MIN_PY=10 ;;
+    *) die "SDK_PYTHON_VERSION=$OPENAI_PY_VERSION is not pinned here (known: 2.39.0, 3.3.1, 3.63.0)" ;;
+esac
 # Bump when the setup procedure below changes, to invalidate existing venvs.
 SETUP_REVISION=1
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 WORK=${SDK_PYTHON_WORKDIR:-$ROOT/target/sdk-python}
+[[ $OPENAI_PY_VERSION == 2.39.0 ]] || WORK=$WORK/v$OPENAI_PY_VERSION
 VENV=$WORK/venv
 VPY=$VENV/bin/python
 SDIST_NAME=openai-$OPENAI_PY_VERSION
 SDIST_TGZ=$WORK/dist/$SDIST_NAME.tar.gz
 SDIST_DIR=$WORK/$SDIST_NAME
-REQ=$HERE/requirements.txt
+REQ=$HERE/requirements-$OPENAI_PY_VERSION.txt
 STAMP=$WORK/.setup-stamp
 PYTHON=${PYTHON:-python3}
 WORKERS=${SDK_PYTHON_WORKERS:-2}
 START_TIMEOUT=${SERVER_START_TIMEOUT:-60}
-
-log() { printf '[sdk-python] %s\n' "$*" >&2; }
-die() { printf '[sdk-python] ERROR: %s\n' "$*" >&2; exit 2; }
 
 # ---------------------------------------------------------------- arguments
 SETUP_ONLY=0
@@ -85,8 +100,8 @@ sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 command -v "$PYTHON" >/dev/null || die "python interpreter '$PYTHON' not found"
 PY_ID=$("$PYTHON" -c 'import sys; print(sys.version.split()[0], sys.platform)')
-[[ $("$PYTHON" -c 'import sys; print(sys.version_info >= (3, 9))') == True ]] \
-    || die "$PYTHON is $PY_ID; openai-python needs Python >= 3.9"
+[[ $("$PYTHON" -c "import sys; print(sys.version_info >= (3, $MIN_PY))") == True ]] \
+    || die "$PYTHON is $PY_ID; openai-python $OPENAI_PY_VERSION needs Python >= 3.$MIN_PY"
 
 STAMP_KEY=$(printf 'rev=%s\nopenai=%s\nsdist=%s\npython=%s\nrequirements=%s\n' \
     "$SETUP_REVISION" "$OPENAI_PY_VERSION" "$OPENAI_SDIST_SHA256" "$PY_ID" "$(sha256_of "$REQ")")
