@@ -1,11 +1,13 @@
-//! The external suites, in one binary: the official SDKs' own test suites and our SDK
-//! round-trips (Python and Node) against the release binary, and the spec-refresh tool on
+//! The external suites, in one binary: the official SDKs' own test suites, our SDK
+//! round-trips (Python and Node) and the Python client frameworks (LangChain, OpenAI Agents
+//! SDK, LiteLLM) against the release binary, and the spec-refresh tool on
 //! the pinned upstream document. Each test provisions its environment under `target/`
 //! (cached between runs) through `tests/support/`.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod clients_python;
 mod refresh_spec;
 mod sdk_node_conformance;
 mod sdk_python;
