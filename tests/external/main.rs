@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod clients_async_openai;
 mod clients_node_ai_sdk;
 mod refresh_spec;
 mod sdk_node_conformance;
