@@ -7,6 +7,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod clients_async_openai;
+mod clients_node_ai_sdk;
 mod clients_python;
 mod refresh_spec;
 mod sdk_node_conformance;
