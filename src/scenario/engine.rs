@@ -164,6 +164,7 @@ impl Engine {
         api_key: Option<&str>,
     ) -> Plan {
         let facts = Facts::of(op, request);
+        let streams = op.stream.is_some() && request.wants_stream();
         let mut plan = Plan {
             remember_answer: endpoint.continuation.is_some(),
             trace: Trace {
@@ -207,6 +208,13 @@ impl Engine {
             let jitter = if jitter > 0 { rng.below(jitter + 1) } else { 0 };
             plan.delay = Duration::from_millis(overrides.latency_ms.unwrap_or(0) + jitter);
             plan.stream = overrides.stream_plan();
+            plan.trace.delivery = if plan.trace.dropped {
+                Some("reset".into())
+            } else if streams {
+                plan.stream.fault()
+            } else {
+                None
+            };
         };
 
         if let Some(failure) = controls.failure {

@@ -111,6 +111,18 @@ pub struct StreamPlan {
 }
 
 impl StreamPlan {
+    /// The injected stream fault, as the request log words it (see [`super::Trace`]).
+    pub fn fault(&self) -> Option<String> {
+        if let Some(n) = self.cut_after {
+            return Some(format!("reset after {n} events"));
+        }
+        if let Some(n) = self.error_after {
+            return Some(format!("error event after {n} events"));
+        }
+        self.stall_after
+            .map(|n| format!("stalled {} ms after {n} events", self.stall.as_millis()))
+    }
+
     /// Whether the stream can be sent as one body, at once.
     pub fn is_immediate(&self) -> bool {
         self.ttft.is_zero()

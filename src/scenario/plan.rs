@@ -66,6 +66,10 @@ pub struct Trace {
     pub retry_count: Option<u32>,
     /// The `x-mock-label` header.
     pub label: Option<String>,
+    /// What the client saw besides the status, for injected connection and stream faults:
+    /// `reset` (the connection dropped before any answer), `reset after N events`,
+    /// `error event after N events`, `stalled N ms after M events`.
+    pub delivery: Option<String>,
     /// Whether the connection is dropped instead of answered.
     #[serde(skip)]
     pub dropped: bool,

@@ -817,6 +817,35 @@ async fn stream_faults_cut_fail_and_stall() {
         times[1] - times[0] >= Duration::from_millis(400),
         "{times:?}"
     );
+
+    // An injected connection reset before any answer.
+    let reset = send(
+        vec![("x-mock-error", "connection_reset")],
+        "/v1/chat/completions",
+        chat("hi"),
+    )
+    .await;
+    assert!(reset.is_err() || reset.unwrap().bytes().await.is_err());
+
+    // The request log says what each client saw, and which fault did it.
+    let log = mock.admin(reqwest::Method::GET, "/__mock/requests").await;
+    let seen: Vec<(Value, Value)> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry["status"].clone(), entry["delivery"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (json!(200), json!("reset after 2 events")),
+            (json!(200), json!("error event after 3 events")),
+            (json!(200), json!("error event after 2 events")),
+            (json!(200), json!("stalled 400 ms after 1 events")),
+            (json!(0), json!("reset")),
+        ]
+    );
+    assert_eq!(log["data"][4]["fault"], "control_header");
 }
 
 #[tokio::test]
