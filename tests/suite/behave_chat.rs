@@ -232,6 +232,61 @@ async fn json_object_format_gives_a_json_object() {
 }
 
 #[tokio::test]
+async fn json_object_format_gives_the_keys_the_prompt_names() {
+    let mock = Mock::start().await;
+    let cases = [
+        (
+            "Reply in JSON with keys name and age for Ada Lovelace.",
+            vec!["name", "age"],
+        ),
+        (
+            "Return JSON with the fields `email`, `is_active` and tags.",
+            vec!["email", "is_active", "tags"],
+        ),
+        (
+            r#"Describe a film as JSON like {"title": "…", "year": 1999, "rating": 8.5}."#,
+            vec!["title", "year", "rating"],
+        ),
+    ];
+    for (prompt, keys) in cases {
+        let mut body = user(prompt);
+        body["response_format"] = json!({"type": "json_object"});
+        let text = content(&mock.ok(OP, PATH, &body).await, 0);
+        let value: Value = serde_json::from_str(&text).expect("content is JSON");
+        let got: Vec<&str> = value
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(got, keys, "{prompt}: {value}");
+        if let Some(age) = value.get("age") {
+            assert!(age.is_u64(), "{value}");
+        }
+        if let Some(active) = value.get("is_active") {
+            assert!(active.is_boolean() && value["tags"].is_array(), "{value}");
+            assert!(
+                value["email"].as_str().unwrap_or("").contains('@'),
+                "{value}"
+            );
+        }
+        if let Some(year) = value.get("year") {
+            assert!(year.is_i64() && value["rating"].is_number(), "{value}");
+        }
+    }
+    // A system prompt can name them too.
+    let body = json!({"model": "gpt-4o", "response_format": {"type": "json_object"},
+        "messages": [{"role": "system", "content": "Always answer in JSON with keys answer and confidence."},
+                     {"role": "user", "content": "Is the sky blue?"}]});
+    let text = content(&mock.ok(OP, PATH, &body).await, 0);
+    let value: Value = serde_json::from_str(&text).expect("content is JSON");
+    assert!(
+        value["answer"].is_string() && value["confidence"].is_number(),
+        "{value}"
+    );
+}
+
+#[tokio::test]
 async fn json_schema_format_gives_an_instance_of_the_schema() {
     let mock = Mock::start().await;
     let schemas = [

@@ -24,7 +24,7 @@ use crate::generate::{fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
 use crate::services::model::logprobs;
 use crate::services::model::script::{self, Scripted};
-use crate::services::model::structured::Instances;
+use crate::services::model::structured::{json_mode_schema, Instances};
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Call, Choice, Tool};
 use crate::services::tokens::Encoding;
@@ -398,6 +398,12 @@ pub fn structured_text(
             Some(instances.instance().to_string())
         }
         "json_object" => {
+            // The keys the prompt names, typed by their names; else a topic and an answer.
+            if let Some(schema) = json_mode_schema(&[&context.system, &context.last_user]) {
+                let mut instances =
+                    Instances::new(&schema, context, reply, now, Rng::new(rng.next_u64()));
+                return Some(instances.instance().to_string());
+            }
             let mut object = Map::new();
             if let Some(topic) = context.topic() {
                 object.insert("topic".into(), json!(topic));
