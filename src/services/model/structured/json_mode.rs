@@ -115,9 +115,7 @@ fn listed_names(text: &str) -> Vec<String> {
             let after_ok = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
             // A singular word names one key only when the name is marked: `key: x`, `key "x"`,
             // `key named x` ("which key opens the door?" names none).
-            let marked = after
-                .trim_start()
-                .starts_with(|c| matches!(c, ':' | '"' | '\'' | '`'))
+            let marked = after.trim_start().starts_with([':', '"', '\'', '`'])
                 || after.trim_start().starts_with("named ");
             if !(before_ok && after_ok) || (!word.ends_with('s') && !marked) {
                 continue;
