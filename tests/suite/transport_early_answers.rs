@@ -340,18 +340,7 @@ async fn a_declared_body_over_the_limit_gets_its_413_then_a_clean_close() {
         body.len(),
         "Authorization: Bearer sk-test\r\n",
     );
-    let stream = TcpStream::connect(server.address()).await.unwrap();
-    let (read, mut write) = stream.into_split();
-    // The client sends its whole body while it reads the answer, as HTTP clients do.
-    let writer = tokio::spawn(async move {
-        write.write_all(head.as_bytes()).await?;
-        write.write_all(&body).await?;
-        write.flush().await?;
-        Ok::<_, std::io::Error>(write)
-    });
-    let mut connection = Connection {
-        stream: BufReader::new(read),
-    };
+    let (mut connection, writer) = send_while_reading(&server, head, body).await;
     let answer = connection
         .read_answer()
         .await
@@ -392,17 +381,7 @@ async fn a_chunked_body_past_the_limit_gets_its_answer_then_a_clean_close() {
          Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
          Transfer-Encoding: chunked\r\n\r\n"
     );
-    let stream = TcpStream::connect(server.address()).await.unwrap();
-    let (read, mut write) = stream.into_split();
-    let writer = tokio::spawn(async move {
-        write.write_all(head.as_bytes()).await?;
-        write.write_all(&body).await?;
-        write.flush().await?;
-        Ok::<_, std::io::Error>(write)
-    });
-    let mut connection = Connection {
-        stream: BufReader::new(read),
-    };
+    let (mut connection, writer) = send_while_reading(&server, head, body).await;
     let answer = connection
         .read_answer()
         .await
@@ -439,4 +418,29 @@ async fn an_early_answer_to_expect_100_continue_closes_without_asking_for_the_bo
     assert_eq!(answer.status, 404, "{answer:?}");
     assert!(answer.closes(), "{answer:?}");
     assert_eq!(connection.read_rest().await.expect("a clean close"), 0);
+}
+
+/// Opens a connection and sends `head` and `body` from a task of their own, so the client
+/// writes its whole body while it reads the answer, as HTTP clients do. The task gives the
+/// write half back, or the error that cut the upload short.
+async fn send_while_reading(
+    server: &MockServer,
+    head: String,
+    body: Vec<u8>,
+) -> (
+    Connection<tokio::net::tcp::OwnedReadHalf>,
+    tokio::task::JoinHandle<std::io::Result<tokio::net::tcp::OwnedWriteHalf>>,
+) {
+    let stream = TcpStream::connect(server.address()).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        write.write_all(&body).await?;
+        write.flush().await?;
+        Ok::<_, std::io::Error>(write)
+    });
+    let connection = Connection {
+        stream: BufReader::new(read),
+    };
+    (connection, writer)
 }
