@@ -188,8 +188,8 @@ fn describe_union(
     branches: &[Vec<ValidationError<'static>>],
     param: &str,
 ) -> ApiError {
-    let bests: Vec<&ValidationError<'static>> = branches
-        .iter()
+    let bests: Vec<&ValidationError<'static>> = branches_meant(error, branches)
+        .into_iter()
         .filter_map(|branch| deepest(branch.iter()))
         .collect();
     let Some(max) = bests.iter().map(|e| effective_depth(e)).max() else {
@@ -250,6 +250,121 @@ fn describe_union(
     } else {
         invalid_type(&place, &types, instance)
     }
+}
+
+/// The branches of a union whose discriminator the instance matches: no branch error says
+/// that a fixed value of a direct property (`type: "function"`, `role: "tool"`) differs, or
+/// that such a property is missing. The real API picks the branch by its discriminator and
+/// reports what is wrong inside it (`Missing required parameter: 'tools[0].name'.`). When no
+/// branch matches, every branch is kept and the rejected value is reported instead.
+fn branches_meant<'b>(
+    union: &ValidationError<'_>,
+    branches: &'b [Vec<ValidationError<'static>>],
+) -> Vec<&'b Vec<ValidationError<'static>>> {
+    let base = location(union);
+    let mut discriminators: Vec<String> = Vec::new();
+    collect_discriminators(&base, branches, &mut discriminators);
+    let meant: Vec<&Vec<ValidationError<'static>>> = branches
+        .iter()
+        .filter(|branch| branch_matches(&base, branch, &discriminators))
+        .collect();
+    if meant.is_empty() {
+        branches.iter().collect()
+    } else {
+        meant
+    }
+}
+
+/// The direct property that a fixed-value mismatch names, when `error` is one. A nullable
+/// fixed value (`anyOf: [{enum: [item_reference]}, {type: null}]`) counts too.
+fn fixed_value_mismatch(base: &[String], error: &ValidationError<'_>) -> Option<String> {
+    let fixed = match error.kind() {
+        ValidationErrorKind::Constant { .. } => true,
+        ValidationErrorKind::Enum { options } => options.as_array().is_some_and(|o| o.len() == 1),
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            let here = location(error);
+            let only_value_errors = context.iter().flatten().all(|inner| {
+                location(inner) == here
+                    && matches!(
+                        inner.kind(),
+                        ValidationErrorKind::Constant { .. }
+                            | ValidationErrorKind::Enum { .. }
+                            | ValidationErrorKind::Type { .. }
+                    )
+            });
+            let some_fixed = context.iter().flatten().any(|inner| {
+                matches!(inner.kind(), ValidationErrorKind::Constant { .. })
+                    || matches!(inner.kind(), ValidationErrorKind::Enum { options }
+                        if options.as_array().is_some_and(|o| o.len() == 1))
+            });
+            only_value_errors && some_fixed
+        }
+        _ => false,
+    };
+    let path = location(error);
+    match path.split_last() {
+        Some((last, parent)) if fixed && parent == base && !last.starts_with('[') => {
+            Some(last.clone())
+        }
+        _ => None,
+    }
+}
+
+fn collect_discriminators(
+    base: &[String],
+    branches: &[Vec<ValidationError<'static>>],
+    into: &mut Vec<String>,
+) {
+    for error in branches.iter().flatten() {
+        if let Some(name) = fixed_value_mismatch(base, error) {
+            if !into.contains(&name) {
+                into.push(name);
+            }
+        }
+        if let ValidationErrorKind::AnyOf { context }
+        | ValidationErrorKind::OneOfNotValid { context } = error.kind()
+        {
+            if location(error) == base {
+                collect_discriminators(base, context, into);
+            }
+        }
+    }
+}
+
+fn branch_matches(
+    base: &[String],
+    branch: &[ValidationError<'static>],
+    discriminators: &[String],
+) -> bool {
+    branch.iter().all(|error| {
+        if fixed_value_mismatch(base, error).is_some() {
+            return false;
+        }
+        match error.kind() {
+            // A discriminator that accepts several values (`web_search`, `web_search_preview`).
+            ValidationErrorKind::Enum { .. } | ValidationErrorKind::Constant { .. }
+                if location(error).split_last().is_some_and(|(last, parent)| {
+                    parent == base && discriminators.contains(last)
+                }) =>
+            {
+                false
+            }
+            ValidationErrorKind::Required { property } if location(error) == base => {
+                let name = property.as_str().unwrap_or_default();
+                !discriminators.iter().any(|d| d == name)
+            }
+            // A union nested at the same place matches when one of its branches does.
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context }
+                if location(error) == base =>
+            {
+                context
+                    .iter()
+                    .any(|inner| branch_matches(base, inner, discriminators))
+            }
+            _ => true,
+        }
+    })
 }
 
 /// Whether some allowed option has the same JSON type as the value sent.

@@ -227,6 +227,88 @@ async fn a_missing_argument_names_the_parameter() {
     assert_eq!(error["code"], "missing_required_parameter");
 }
 
+/// A union branch chosen by its discriminator (`type`, `role`) reports what is wrong inside
+/// it, as the real API does, instead of listing the other branches' discriminator values.
+#[tokio::test]
+async fn an_error_inside_a_union_comes_from_the_branch_its_discriminator_names() {
+    let mock = start().await;
+    let cases = [
+        (
+            "/v1/responses",
+            json!({"model": "gpt-4o", "input": "hi", "tools": [{"type": "function"}]}),
+            "tools[0].name",
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "gpt-4o", "input": "hi", "tools": [{"type": "mcp"}]}),
+            "tools[0].server_label",
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "gpt-4o", "input": [{"type": "message", "role": "user"}]}),
+            "input[0].content",
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "gpt-4o", "input": [{"type": "function_call", "name": "f"}]}),
+            "input[0].call_id",
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o", "messages": [{"role": "tool", "content": "x"}]}),
+            "messages[0].tool_call_id",
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o",
+                   "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}),
+            "messages[0].content[0].image_url",
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}],
+                   "tools": [{"type": "function", "function": {}}]}),
+            "tools[0].function.name",
+        ),
+    ];
+    for (path, body, param) in cases {
+        let response = mock.post(path).json(&body).send().await.unwrap();
+        let (status, error) = error_of(response).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            error["message"],
+            format!("Missing required parameter: '{param}'."),
+            "{body}"
+        );
+        assert_eq!(error["param"], param);
+        assert_eq!(error["code"], "missing_required_parameter");
+    }
+    // No branch matches: the value is refused, listing every branch's value.
+    let body = json!({"model": "gpt-4o", "input": "hi", "tools": [{"type": "bogus"}]});
+    let response = mock.post("/v1/responses").json(&body).send().await.unwrap();
+    let (status, error) = error_of(response).await;
+    assert_eq!(status, 400);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("Invalid value: 'bogus'."), "{message}");
+    for value in ["'function'", "'web_search'", "'mcp'", "'apply_patch'"] {
+        assert!(message.contains(value), "{value} missing from {message}");
+    }
+    assert_eq!(error["param"], "tools[0].type");
+    // Every branch rejects the role: the roles are listed, as before.
+    let body = json!({"model": "gpt-4o", "messages": [{"role": "bogus", "content": "x"}]});
+    let response = mock
+        .post("/v1/chat/completions")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let (_, error) = error_of(response).await;
+    assert_eq!(
+        error["message"],
+        "Invalid value: 'bogus'. Supported values are: 'developer', 'system', 'user', 'assistant', 'tool', and 'function'."
+    );
+}
+
 #[tokio::test]
 async fn a_wrongly_typed_argument_gets_invalid_type() {
     let mock = start().await;
