@@ -114,6 +114,10 @@ fn entry(catalog: &Catalog, op: &Operation) -> &'static Endpoint {
     Table::new(catalog).entry(index)
 }
 
+static STORE: std::sync::LazyLock<openai_mock::store::Store> = std::sync::LazyLock::new(|| {
+    openai_mock::store::Store::in_memory(openai_mock::store::Settings::default())
+});
+
 fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) -> Call<'a> {
     Call {
         catalog,
@@ -121,6 +125,8 @@ fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) 
         request,
         script: None,
         options: Options::default(),
+        store: &STORE,
+        namespace: "bench",
     }
 }
 

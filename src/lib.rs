@@ -41,6 +41,7 @@
 //! | `validate` | request → validated path, query and body (JSON, multipart, forms) |
 //! | `generate` | schema-valid instances, fixtures, reflection, ids, media files |
 //! | `services` | tokenizers, the conversation reader, the simulated model, SSE |
+//! | `store` | objects that persist: namespaces, lifecycles, the SQLite state file |
 //! | `endpoints` | the endpoint table: one module per family, declaring its operations |
 //! | `scenario` | rules, control headers, faults, rate limits, latency, the request log |
 //! | `server` | listeners, TLS, the request pipeline, the in-process [`MockServer`] |
@@ -82,6 +83,10 @@ pub(crate) mod server;
 pub mod services;
 #[cfg(not(feature = "internals"))]
 pub(crate) mod services;
+#[cfg(feature = "internals")]
+pub mod store;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod store;
 #[cfg(feature = "internals")]
 pub mod validate;
 #[cfg(not(feature = "internals"))]

@@ -179,6 +179,54 @@ pub struct Config {
           value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
     pub float_embeddings: bool,
 
+    // State (src/store/).
+    /// Keep stored objects (files, uploads, vector stores, batches, ...) in this SQLite file:
+    /// loaded at start, written behind within a second, flushed on SIGTERM or SIGINT. A file
+    /// that is not a state file of this version stops the server and is left untouched.
+    /// Without it, state lives in memory and is gone when the process exits.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "OPENAI_MOCK_STATE_FILE", value_name = "PATH")
+    )]
+    pub state_file: Option<PathBuf>,
+
+    /// Answer ids that were never created with the real API's 404 (`No such File object:
+    /// file-abc`). By default an unknown id gets a generated object that reflects it, as the
+    /// SDK suites expect; a deleted id is a 404 either way.
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_STRICT_IDS", value_name = "BOOL", default_value_t = false,
+          num_args = 0..=1, default_missing_value = "true",
+          value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set))]
+    pub strict_ids: bool,
+
+    /// Largest total of stored bytes (file contents and objects); past it, a create gets a 400.
+    #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_STORE_MAX_BYTES", value_name = "BYTES", default_value_t = 1 << 30))]
+    pub store_max_bytes: u64,
+
+    /// Largest number of stored objects; past it, a create gets a 400.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_STORE_MAX_OBJECTS",
+            value_name = "COUNT",
+            default_value_t = 100_000
+        )
+    )]
+    pub store_max_objects: u64,
+
+    /// How long background work (batches, vector store ingestion, fine-tuning, uploads' files)
+    /// takes from creation to its final status, in milliseconds.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "OPENAI_MOCK_LIFECYCLE_MS",
+            value_name = "MS",
+            default_value_t = 1000
+        )
+    )]
+    pub lifecycle_ms: u64,
+
     /// Log level; at info, one line per request.
     #[cfg_attr(feature = "cli", arg(long, env = "OPENAI_MOCK_LOG_LEVEL", value_name = "LEVEL", value_enum, default_value_t = LogLevel::Info))]
     pub log_level: LogLevel,
@@ -358,6 +406,11 @@ impl Default for Config {
             cors: true,
             cors_origins: Vec::new(),
             float_embeddings: false,
+            state_file: None,
+            strict_ids: false,
+            store_max_bytes: 1 << 30,
+            store_max_objects: 100_000,
+            lifecycle_ms: 1000,
             log_level: LogLevel::Info,
             log_format: LogFormat::Text,
             error_rate: 0.0,

@@ -8,6 +8,7 @@ use crate::generate::media::{self, Media};
 use crate::generate::{Generator, Rng};
 use crate::services::model::script::Scripted;
 use crate::services::sse::Event;
+use crate::store::Store;
 use crate::validate::ValidRequest;
 use serde_json::Value;
 
@@ -31,16 +32,21 @@ pub struct Call<'a> {
     pub script: Option<&'a Scripted>,
     /// Server settings.
     pub options: Options,
+    /// Objects that persist.
+    pub store: &'a Store,
+    /// Whose objects this request sees: the API key's namespace of the store.
+    pub namespace: &'a str,
 }
 
 /// A body that is not JSON: what an endpoint sends instead of its JSON answer when the
-/// request asks for another format (transcripts as `text`, `srt` or `vtt`).
+/// request asks for another format (transcripts as `text`, `srt` or `vtt`), or when the
+/// answer is stored bytes (a file's content).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TextBody {
+pub struct Rendered {
     /// The `content-type` to send.
     pub content_type: &'static str,
     /// The body.
-    pub text: String,
+    pub body: Vec<u8>,
 }
 
 /// How a request continues an earlier conversation, for the scenario engine's sequences.
@@ -77,7 +83,7 @@ pub struct Endpoint {
     /// rather than `data: {"error": ...}`.
     pub typed_stream_errors: bool,
     /// A non-JSON rendering of the answer, when the request asks for one.
-    pub render: fn(&Call, &Value) -> Option<TextBody>,
+    pub render: fn(&Call, &Value) -> Option<Rendered>,
     /// The body of an operation whose answer is not JSON (audio, images, archives, SDP).
     pub bytes: fn(&Call, &mut Rng) -> Media,
     /// How a request continues an earlier conversation; `Some` also makes the scenario

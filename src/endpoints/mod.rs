@@ -16,18 +16,25 @@
 //! | [`images`] | image generation, edits and variations |
 //! | [`audio`] | speech, transcriptions and translations |
 //! | [`models`] | listing, retrieving and deleting models |
+//! | [`files`] | files: stored bytes, lists, downloads, deletes |
+//! | [`uploads`] | uploads in parts, assembled into a file |
+//!
+//! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
 pub mod audio;
 pub mod chat;
 pub mod completions;
 pub mod embeddings;
 mod endpoint;
+pub mod files;
 pub mod images;
 pub mod models;
 pub mod moderations;
 pub mod responses;
+pub mod stored;
+pub mod uploads;
 
-pub use endpoint::{Call, Continuation, Endpoint, Options, TextBody};
+pub use endpoint::{Call, Continuation, Endpoint, Options, Rendered};
 
 use crate::catalog::Catalog;
 
@@ -48,6 +55,15 @@ const ENTRIES: &[&Endpoint] = &[
     &models::LIST,
     &models::RETRIEVE,
     &models::DELETE,
+    &files::CREATE,
+    &files::LIST,
+    &files::RETRIEVE,
+    &files::DELETE,
+    &files::CONTENT,
+    &uploads::CREATE,
+    &uploads::ADD_PART,
+    &uploads::COMPLETE,
+    &uploads::CANCEL,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

@@ -1,5 +1,5 @@
-//! The `/__mock/` inspection endpoints ([`Engine::admin`]): the request log, the rules in
-//! force and a reset.
+//! The `/__mock/` inspection endpoints ([`Engine::admin`]): the request log and the rules in
+//! force. (`POST /__mock/reset`, which also empties the store, is the server's.)
 
 use super::engine::Engine;
 use crate::error::ApiError;
@@ -14,10 +14,6 @@ impl Engine {
             ("DELETE", "requests") => {
                 self.log.clear();
                 (200, json!({"object": "list", "deleted": true}))
-            }
-            ("POST", "reset") => {
-                self.reset();
-                (200, json!({"reset": true}))
             }
             ("GET", "rules") => (200, self.rules_json()),
             _ => {

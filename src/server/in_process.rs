@@ -195,8 +195,8 @@ impl MockServer {
         self.running.scenarios().add_rules(yaml)
     }
 
-    /// Starts over, as `POST /__mock/reset` does: empties the request log and resets rule
-    /// sequences, rate-limit buckets and remembered conversations. Rules stay.
+    /// Starts over, as `POST /__mock/reset` does: empties the store and the request log and
+    /// resets rule sequences, rate-limit buckets and remembered conversations. Rules stay.
     ///
     /// ```
     /// # #[tokio::main]
@@ -213,7 +213,57 @@ impl MockServer {
     /// # }
     /// ```
     pub fn reset(&self) {
+        self.running.store().reset(None);
         self.running.scenarios().reset();
+    }
+
+    /// Empties the objects that persist (files, uploads, vector stores, ...) of one
+    /// namespace (an API key), as `POST /__mock/reset?namespace=KEY` does; `None` empties
+    /// every namespace but leaves the request log and rules alone.
+    pub fn reset_state(&self, namespace: Option<&str>) {
+        self.running.store().reset(namespace);
+    }
+
+    /// Everything stored, as `GET /__mock/state` exports it: serialise it to keep a
+    /// snapshot, and give it to [`MockServer::import_state`] to start a test from it.
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// use serde_json::{json, Value};
+    /// let server = openai_mock::MockServer::start().await;
+    /// let file = reqwest::multipart::Form::new()
+    ///     .text("purpose", "assistants")
+    ///     .part("file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("a.txt"));
+    /// reqwest::Client::new()
+    ///     .post(format!("{}/files", server.base_url()))
+    ///     .bearer_auth("sk-test")
+    ///     .multipart(file)
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// let snapshot = server.export_state();
+    /// let again = openai_mock::MockServer::start().await;
+    /// again.import_state(snapshot.clone()).unwrap();
+    /// assert_eq!(again.export_state(), snapshot);
+    /// # }
+    /// ```
+    pub fn export_state(&self) -> serde_json::Value {
+        serde_json::to_value(self.running.store().export()).unwrap_or_default()
+    }
+
+    /// Replaces everything stored with a document [`MockServer::export_state`] (or
+    /// `GET /__mock/state`) produced.
+    ///
+    /// # Errors
+    ///
+    /// The real API's kind of 400 body when the document is not a state export.
+    pub fn import_state(&self, state: serde_json::Value) -> Result<(), serde_json::Value> {
+        let snapshot = serde_json::from_value(state).map_err(|e| {
+            crate::error::ApiError::invalid_request(format!("The state document is not valid: {e}"))
+                .body()
+        })?;
+        self.running.store().import(snapshot).map_err(|e| e.body())
     }
 
     /// Stops the server gracefully: in-flight requests finish first. Dropping the handle

@@ -27,6 +27,7 @@ mod linger;
 mod listeners;
 mod pipeline;
 mod respond;
+mod state_control;
 mod tls;
 
 pub use auth::Keys;
@@ -42,6 +43,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::generate::IdStream;
 use crate::scenario;
+use crate::store::{self, Store};
 use listeners::Connections;
 use poem::http::StatusCode;
 use poem::middleware::CatchPanic;
@@ -64,6 +66,7 @@ pub struct Running {
     accept_loops: Vec<JoinHandle<()>>,
     drain: Duration,
     scenarios: Arc<scenario::Engine>,
+    store: Arc<Store>,
 }
 
 impl Running {
@@ -109,8 +112,13 @@ impl Running {
         &self.scenarios
     }
 
+    /// The objects that persist.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Stops accepting connections, lets in-flight requests and streams finish (bounded by
-    /// `shutdown_timeout_secs`), then closes whatever is left.
+    /// `shutdown_timeout_secs`), then closes whatever is left and writes the state file.
     pub async fn shutdown(mut self) -> io::Result<()> {
         self.connections.shutdown.cancel();
         for accept_loop in self.accept_loops.drain(..) {
@@ -129,6 +137,10 @@ impl Running {
             self.connections.hard_stop.cancel();
             tracker.wait().await;
         }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .map_err(io::Error::other)?;
         Ok(())
     }
 }
@@ -142,8 +154,14 @@ impl Drop for Running {
 
 /// The pipeline settings a [`Config`] describes, for a server reachable as `info` says and
 /// steered by `scenarios`.
-pub fn settings(config: &Config, info: ServerInfo, scenarios: Arc<scenario::Engine>) -> Settings {
+pub fn settings(
+    config: &Config,
+    info: ServerInfo,
+    scenarios: Arc<scenario::Engine>,
+    store: Arc<Store>,
+) -> Settings {
     Settings {
+        store,
         keys: Keys {
             api_keys: config.api_keys.clone(),
             admin_api_keys: config.admin_api_keys.clone(),
@@ -182,6 +200,8 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         .as_ref()
         .map_or_else(Catalog::embedded, |spec| spec.catalog.clone());
 
+    // Before any port is bound: a state file that cannot be used stops the server at once.
+    let store = Arc::new(open_store(config)?);
     let http = match config.http {
         true => Some(listen("http", SocketAddr::new(config.host, config.port)).await?),
         false => None,
@@ -214,11 +234,14 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         .map(Arc::new)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid rules: {e}")))?;
     scenarios.watch();
-    let app = Pipeline::new(catalog, settings(config, info, scenarios.clone()))
-        .with_if(config.cors, Cors::new(config.cors_origins.clone()))
-        .with(CatchPanic::new().with_handler(panic_response))
-        .map_to_response()
-        .boxed();
+    let app = Pipeline::new(
+        catalog,
+        settings(config, info, scenarios.clone(), store.clone()),
+    )
+    .with_if(config.cors, Cors::new(config.cors_origins.clone()))
+    .with(CatchPanic::new().with_handler(panic_response))
+    .map_to_response()
+    .boxed();
     let connections = Connections::new(
         Arc::new(app),
         Duration::from_secs(config.header_read_timeout_secs),
@@ -250,7 +273,26 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         accept_loops,
         drain: Duration::from_secs(config.shutdown_timeout_secs),
         scenarios,
+        store,
     })
+}
+
+/// The store `config` asks for: in memory, or kept in `--state-file` (a file that cannot be
+/// used stops the server, naming the file and the reason).
+fn open_store(config: &Config) -> io::Result<Store> {
+    let settings = store::Settings {
+        limits: store::Limits {
+            max_bytes: config.store_max_bytes,
+            max_objects: config.store_max_objects,
+        },
+        strict_ids: config.strict_ids,
+        lifecycle_ms: config.lifecycle_ms,
+    };
+    match &config.state_file {
+        Some(path) => Store::open(path, settings)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string())),
+        None => Ok(Store::in_memory(settings)),
+    }
 }
 
 /// Binds one listening socket, naming it in the error.

@@ -28,6 +28,7 @@ use crate::scenario::{self, latency, Failure, Plan};
 use crate::services::canonical_json;
 use crate::services::sse::{typed_events, Event};
 use crate::services::tokens::Encoding;
+use crate::store::Store;
 use crate::validate::{self, ValidRequest};
 use bytes::Bytes;
 use poem::http::{header, Method, StatusCode};
@@ -55,6 +56,8 @@ pub struct Settings {
     pub scenarios: Arc<scenario::Engine>,
     /// Settings that change what endpoints answer.
     pub options: Options,
+    /// Objects that persist.
+    pub store: Arc<Store>,
 }
 
 /// The endpoint that answers every request.
@@ -134,6 +137,19 @@ impl Pipeline {
     ) -> Result<Response, ApiError> {
         let method = req.method().clone();
         let full_path = req.uri().path().to_string();
+        if let Some(answer) = super::state_control::answer(
+            &self.settings.store,
+            &self.settings.scenarios,
+            &method,
+            &full_path,
+            req.uri().query(),
+            body,
+        )
+        .await
+        {
+            record.outcome = Outcome::Builtin;
+            return answer;
+        }
         if let Some(response) = self.builtin(&method, &full_path) {
             record.outcome = Outcome::Builtin;
             return Ok(response);
@@ -168,7 +184,8 @@ impl Pipeline {
         .await
         .inspect_err(|_| record.outcome = Outcome::Invalid)?;
         request.origin = origin(&req);
-        let call = self.call(op, &request, None);
+        let namespace = namespace_of(credentials);
+        let call = self.call(op, &request, None, namespace);
         (endpoint.check)(&call).inspect_err(|_| record.outcome = Outcome::Refused)?;
         record.outcome = Outcome::Answered;
         let mut ids = self.settings.ids.next_source();
@@ -189,7 +206,7 @@ impl Pipeline {
             scenario::Outcome::Fail(failure) => failure_response(failure),
             _ => {
                 let script = plan.scripted();
-                let call = self.call(op, &request, script.as_ref());
+                let call = self.call(op, &request, script.as_ref(), namespace);
                 with_id_source(&mut ids, || self.respond(endpoint, &call, &body, &plan))
             }
         };
@@ -202,6 +219,7 @@ impl Pipeline {
         op: &'a Operation,
         request: &'a ValidRequest,
         script: Option<&'a scenario::Scripted>,
+        namespace: &'a str,
     ) -> Call<'a> {
         Call {
             catalog: &self.catalog,
@@ -209,6 +227,8 @@ impl Pipeline {
             request,
             script,
             options: self.settings.options,
+            store: &self.settings.store,
+            namespace,
         }
     }
 
@@ -313,7 +333,7 @@ impl Pipeline {
                     Some(text) => Response::builder()
                         .status(status)
                         .header(header::CONTENT_TYPE, text.content_type)
-                        .body(Body::from_string(text.text)),
+                        .body(Body::from_vec(text.body)),
                     None => json_response(status, answer),
                 }
             }
@@ -398,6 +418,12 @@ fn stream_response(
         .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-cache")
         .body(body)
+}
+
+/// The store namespace a request works in: its API key's (each key sees only the objects
+/// created with it).
+fn namespace_of(credentials: &Credentials) -> &str {
+    credentials.key.as_deref().unwrap_or("default")
 }
 
 /// The canonical JSON of the `fields` of a request `body` that are present: object keys are

@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["validate"],
     &["generate"],
     &["services"],
+    &["store"],
     &["endpoints"],
     &["scenario"],
     &["server"],

@@ -396,6 +396,36 @@ async fn query_parameters_are_typed_and_checked() {
     assert_eq!(error["param"], "limit");
     assert_eq!(error["code"], "invalid_type");
 
+    // Seven stored files, listed newest first in pages of five.
+    let mut created = Vec::new();
+    for i in 0..7 {
+        let form = reqwest::multipart::Form::new()
+            .text("purpose", "assistants")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(format!("file {i}").into_bytes())
+                    .file_name(format!("f{i}.txt")),
+            );
+        let file: Value = mock
+            .post("/v1/files")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        created.push(file["id"].as_str().unwrap().to_string());
+    }
+    let newest_first: Vec<String> = created.iter().rev().cloned().collect();
+    let ids = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
     let body: Value = mock
         .get("/v1/files?limit=5")
         .send()
@@ -404,11 +434,21 @@ async fn query_parameters_are_typed_and_checked() {
         .json()
         .await
         .unwrap();
-    let data = body["data"].as_array().unwrap();
-    assert_eq!(data.len(), 5);
-    assert_eq!(body["first_id"], data[0]["id"]);
-    assert_eq!(body["last_id"], data[4]["id"]);
-    assert_eq!(body["has_more"], false);
+    assert_eq!(ids(&body), newest_first[..5]);
+    assert_eq!(body["object"], "list");
+    assert_eq!(body["first_id"], newest_first[0].as_str());
+    assert_eq!(body["last_id"], newest_first[4].as_str());
+    assert_eq!(body["has_more"], true);
+    let rest: Value = mock
+        .get(&format!("/v1/files?limit=5&after={}", newest_first[4]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&rest), newest_first[5..]);
+    assert_eq!(rest["has_more"], false);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use super::upload_duration::duration_of;
 use super::{Task, WORDS_PER_SECOND};
-use crate::endpoints::endpoint::TextBody;
+use crate::endpoints::endpoint::Rendered;
 use crate::error::ApiError;
 use crate::generate::media;
 use crate::generate::{fnv1a, Rng};
@@ -397,7 +397,7 @@ fn segments_json(transcript: &Transcript) -> Vec<Value> {
 
 /// The `text`, `srt` or `vtt` rendering of a shaped transcript, when the request asks for
 /// one of them.
-pub fn transcript_text(request: &ValidRequest, answer: &Value) -> Option<TextBody> {
+pub fn transcript_text(request: &ValidRequest, answer: &Value) -> Option<Rendered> {
     let format = response_format(request);
     let text = answer.get("text").and_then(Value::as_str).unwrap_or("");
     let segments = answer
@@ -414,9 +414,9 @@ pub fn transcript_text(request: &ValidRequest, answer: &Value) -> Option<TextBod
         (time("start"), time("end"), words.to_string())
     };
     match format {
-        "text" => Some(TextBody {
+        "text" => Some(Rendered {
             content_type: "text/plain; charset=utf-8",
-            text: format!("{text}\n"),
+            body: format!("{text}\n").into_bytes(),
         }),
         "srt" => {
             let mut out = String::new();
@@ -429,9 +429,9 @@ pub fn transcript_text(request: &ValidRequest, answer: &Value) -> Option<TextBod
                     timestamp(end, ',')
                 ));
             }
-            Some(TextBody {
+            Some(Rendered {
                 content_type: "text/plain; charset=utf-8",
-                text: out,
+                body: out.into_bytes(),
             })
         }
         "vtt" => {
@@ -444,9 +444,9 @@ pub fn transcript_text(request: &ValidRequest, answer: &Value) -> Option<TextBod
                     timestamp(end, '.')
                 ));
             }
-            Some(TextBody {
+            Some(Rendered {
                 content_type: "text/vtt; charset=utf-8",
-                text: out,
+                body: out.into_bytes(),
             })
         }
         _ => None,
