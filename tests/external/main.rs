@@ -16,4 +16,5 @@ mod sdk_python;
 mod sdk_python_behaviour;
 mod sdk_python_overlay;
 mod sdk_python_scenarios;
+mod sdk_python_state;
 mod transport_sdk_https;
