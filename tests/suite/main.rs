@@ -19,6 +19,7 @@ mod key_order;
 mod readme_examples;
 mod scenarios;
 mod spec_at_startup;
+mod state_file;
 mod sweep;
 mod transport_config;
 mod transport_config_precedence;
