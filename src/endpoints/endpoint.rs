@@ -89,6 +89,10 @@ pub struct Endpoint {
     /// How a request continues an earlier conversation; `Some` also makes the scenario
     /// engine remember which conversation each answer belongs to.
     pub continuation: Option<for<'a> fn(&'a ValidRequest) -> Option<Continuation<'a>>>,
+    /// Whether answers are stored objects with a lifecycle that clients poll: the answer
+    /// then carries `openai-poll-after-ms`, the time until its next stage (looked up in the
+    /// store by the answer's `object`, as the store kind, and `id`).
+    pub polled: bool,
 }
 
 impl Endpoint {
@@ -105,6 +109,7 @@ impl Endpoint {
         render: |_, _| None,
         bytes: media_of_declared_type,
         continuation: None,
+        polled: false,
     };
 }
 

@@ -28,7 +28,7 @@ use crate::scenario::{self, latency, Failure, Plan};
 use crate::services::canonical_json;
 use crate::services::sse::{typed_events, Event};
 use crate::services::tokens::Encoding;
-use crate::store::Store;
+use crate::store::{lifecycle, Found, Store};
 use crate::validate::{self, ValidRequest};
 use bytes::Bytes;
 use poem::http::{header, Method, StatusCode};
@@ -302,9 +302,13 @@ impl Pipeline {
             }
             _ => None,
         };
+        let mut poll_after = None;
         if let Some(answer) = answer.as_mut() {
             (endpoint.shape)(call, answer, &mut generator);
             self.settings.scenarios.remember_answer(plan, answer);
+            if endpoint.polled {
+                poll_after = self.poll_after_ms(call.namespace, answer);
+            }
         }
         let wants_stream = (endpoint.wants_stream)(call);
         // A rule's whole body replaces the answer (and is streamed when asked to be).
@@ -325,7 +329,38 @@ impl Pipeline {
             });
             return stream_response(endpoint, call, events, plan);
         }
-        match op.response.content_type.as_deref() {
+        let mut response = self.body_response(endpoint, call, status, answer, &mut generator);
+        if let Some(ms) = poll_after {
+            response
+                .headers_mut()
+                .insert("openai-poll-after-ms", ms.into());
+        }
+        response
+    }
+
+    /// Milliseconds until the next lifecycle stage of the stored object `answer` shows.
+    fn poll_after_ms(&self, namespace: &str, answer: &Value) -> Option<u64> {
+        let kind = answer.get("object")?.as_str()?;
+        let id = answer.get("id")?.as_str()?;
+        match self.settings.store.get(namespace, kind, id) {
+            Found::Live(object) => {
+                let stages = lifecycle::stages(&object.extra);
+                lifecycle::next_in_ms(&stages, lifecycle::now_ms())
+            }
+            _ => None,
+        }
+    }
+
+    /// A non-streamed answer: JSON (or its rendering), nothing, or bytes.
+    fn body_response(
+        &self,
+        endpoint: &Endpoint,
+        call: &Call,
+        status: StatusCode,
+        answer: Option<Value>,
+        generator: &mut Generator,
+    ) -> Response {
+        match call.op.response.content_type.as_deref() {
             None => Response::builder().status(status).body(Body::empty()),
             Some("application/json") => {
                 let answer = answer.as_ref().unwrap_or(&Value::Null);
