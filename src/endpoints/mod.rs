@@ -18,12 +18,15 @@
 //! | [`models`] | listing, retrieving and deleting models |
 //! | [`files`] | files: stored bytes, lists, downloads, deletes |
 //! | [`uploads`] | uploads in parts, assembled into a file |
+//! | [`containers`] | containers and the files in them |
+//! | [`videos`] | video renders with a lifecycle, their content and remixes |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
 pub mod audio;
 pub mod chat;
 pub mod completions;
+pub mod containers;
 pub mod embeddings;
 mod endpoint;
 pub mod files;
@@ -33,6 +36,7 @@ pub mod moderations;
 pub mod responses;
 pub mod stored;
 pub mod uploads;
+pub mod videos;
 
 pub use endpoint::{Call, Continuation, Endpoint, Options, Rendered};
 
@@ -64,6 +68,21 @@ const ENTRIES: &[&Endpoint] = &[
     &uploads::ADD_PART,
     &uploads::COMPLETE,
     &uploads::CANCEL,
+    &containers::CREATE,
+    &containers::LIST,
+    &containers::RETRIEVE,
+    &containers::DELETE,
+    &containers::CREATE_FILE,
+    &containers::LIST_FILES,
+    &containers::RETRIEVE_FILE,
+    &containers::DELETE_FILE,
+    &containers::FILE_CONTENT,
+    &videos::CREATE,
+    &videos::REMIX,
+    &videos::LIST,
+    &videos::RETRIEVE,
+    &videos::DELETE,
+    &videos::CONTENT,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

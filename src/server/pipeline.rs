@@ -309,6 +309,9 @@ impl Pipeline {
             if endpoint.polled {
                 poll_after = self.poll_after_ms(call.namespace, answer);
             }
+        } else if op.response.content_type.is_none() {
+            // An answer without a body (a container's delete) still has its effect.
+            (endpoint.shape)(call, &mut Value::Null, &mut generator);
         }
         let wants_stream = (endpoint.wants_stream)(call);
         // A rule's whole body replaces the answer (and is streamed when asked to be).
@@ -360,17 +363,20 @@ impl Pipeline {
         answer: Option<Value>,
         generator: &mut Generator,
     ) -> Response {
-        match call.op.response.content_type.as_deref() {
+        let declared = call.op.response.content_type.as_deref();
+        if matches!(declared, None | Some("application/json")) {
+            let answer = answer.as_ref().unwrap_or(&Value::Null);
+            if let Some(rendered) = (endpoint.render)(call, answer) {
+                return Response::builder()
+                    .status(status)
+                    .header(header::CONTENT_TYPE, rendered.content_type)
+                    .body(Body::from_vec(rendered.body));
+            }
+        }
+        match declared {
             None => Response::builder().status(status).body(Body::empty()),
             Some("application/json") => {
-                let answer = answer.as_ref().unwrap_or(&Value::Null);
-                match (endpoint.render)(call, answer) {
-                    Some(text) => Response::builder()
-                        .status(status)
-                        .header(header::CONTENT_TYPE, text.content_type)
-                        .body(Body::from_vec(text.body)),
-                    None => json_response(status, answer),
-                }
+                json_response(status, answer.as_ref().unwrap_or(&Value::Null))
             }
             Some(_) => {
                 let media = (endpoint.bytes)(call, &mut generator.rng);
