@@ -18,10 +18,12 @@
 //! | [`models`] | listing, retrieving and deleting models |
 //! | [`files`] | files: stored bytes, lists, downloads, deletes |
 //! | [`uploads`] | uploads in parts, assembled into a file |
+//! | [`batches`] | batches whose lines run through the server's own pipeline |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
 pub mod audio;
+pub mod batches;
 pub mod chat;
 pub mod completions;
 pub mod embeddings;
@@ -34,7 +36,7 @@ pub mod responses;
 pub mod stored;
 pub mod uploads;
 
-pub use endpoint::{Call, Continuation, Endpoint, Options, Rendered};
+pub use endpoint::{Call, Continuation, Dispatch, Endpoint, Options, Rendered, Subresponse};
 
 use crate::catalog::Catalog;
 
@@ -64,6 +66,10 @@ const ENTRIES: &[&Endpoint] = &[
     &uploads::ADD_PART,
     &uploads::COMPLETE,
     &uploads::CANCEL,
+    &batches::CREATE,
+    &batches::LIST,
+    &batches::RETRIEVE,
+    &batches::CANCEL,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).
