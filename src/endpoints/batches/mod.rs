@@ -151,7 +151,10 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
             }
             let expires = body.get("output_expires_after");
             let files = run::store_files(call, generator, &id, &results, expires);
-            (timeline(now_ms, total_ms, &results, &files), files.ids())
+            // The timeline starts once the lines have run, so even a large batch is seen
+            // validating first.
+            let start_ms = lifecycle::now_ms().max(now_ms);
+            (timeline(start_ms, total_ms, &results, &files), files.ids())
         }
     };
     let mut object = Object::new(KIND, &id, batch);
