@@ -127,6 +127,7 @@ fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) 
         options: Options::default(),
         store: &STORE,
         namespace: "bench",
+        dispatch: None,
     }
 }
 

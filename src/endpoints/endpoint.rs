@@ -1,6 +1,7 @@
 //! What an endpoint entry is: [`Endpoint`] (the behaviour of the operations it declares),
 //! [`Call`] (one request as an endpoint sees it) and the generic behaviour every operation
-//! without an entry of its own gets ([`Endpoint::GENERIC`]).
+//! without an entry of its own gets ([`Endpoint::GENERIC`]), and [`Dispatch`], the way an
+//! endpoint sends a request through the server's own pipeline (a batch's lines).
 
 use crate::catalog::{Catalog, Operation};
 use crate::error::ApiError;
@@ -36,6 +37,36 @@ pub struct Call<'a> {
     pub store: &'a Store,
     /// Whose objects this request sees: the API key's namespace of the store.
     pub namespace: &'a str,
+    /// The server's pipeline, for requests an endpoint sends on a client's behalf (`None`
+    /// outside a server: benches, unit tests).
+    pub dispatch: Option<&'a dyn Dispatch>,
+}
+
+/// Sends a request through the server's own pipeline, as if the client had sent it directly:
+/// route, validation, the endpoint's checks, the scenario engine's plan and the answer. The
+/// server implements it; endpoints (batches) hold it as a trait object, since they sit
+/// below the server.
+pub trait Dispatch: Sync {
+    /// `method url` (`/v1/...` or without the base path) with the JSON `body`, sent with
+    /// `api_key` (whose namespace the request works in). A plan's latency is not waited for.
+    fn dispatch(&self, method: &str, url: &str, body: Value, api_key: &str) -> Subresponse;
+}
+
+/// What a request sent through [`Dispatch`] got back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subresponse {
+    /// An answer: its status and JSON body (an error envelope for errors), and the request
+    /// id it was given.
+    Answered {
+        /// The HTTP status.
+        status: u16,
+        /// The JSON body (`null` when the operation answers with no JSON).
+        body: Value,
+        /// The `x-request-id` the answer would carry.
+        request_id: String,
+    },
+    /// No answer: a scenario fault dropped the connection.
+    Dropped,
 }
 
 /// A body that is not JSON: what an endpoint sends instead of its JSON answer when the

@@ -20,10 +20,12 @@
 //! | [`uploads`] | uploads in parts, assembled into a file |
 //! | [`containers`] | containers and the files in them |
 //! | [`videos`] | video renders with a lifecycle, their content and remixes |
+//! | [`batches`] | batches whose lines run through the server's own pipeline |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
 pub mod audio;
+pub mod batches;
 pub mod chat;
 pub mod completions;
 pub mod containers;
@@ -38,7 +40,7 @@ pub mod stored;
 pub mod uploads;
 pub mod videos;
 
-pub use endpoint::{Call, Continuation, Endpoint, Options, Rendered};
+pub use endpoint::{Call, Continuation, Dispatch, Endpoint, Options, Rendered, Subresponse};
 
 use crate::catalog::Catalog;
 
@@ -83,6 +85,10 @@ const ENTRIES: &[&Endpoint] = &[
     &videos::RETRIEVE,
     &videos::DELETE,
     &videos::CONTENT,
+    &batches::CREATE,
+    &batches::LIST,
+    &batches::RETRIEVE,
+    &batches::CANCEL,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

@@ -63,9 +63,9 @@ pub struct Settings {
 /// The endpoint that answers every request.
 #[derive(Clone)]
 pub struct Pipeline {
-    catalog: Arc<Catalog>,
-    endpoints: Arc<Table>,
-    settings: Arc<Settings>,
+    pub(super) catalog: Arc<Catalog>,
+    pub(super) endpoints: Arc<Table>,
+    pub(super) settings: Arc<Settings>,
 }
 
 /// How a request ended, for the log line and the request log.
@@ -214,7 +214,7 @@ impl Pipeline {
         Ok(response)
     }
 
-    fn call<'a>(
+    pub(super) fn call<'a>(
         &'a self,
         op: &'a Operation,
         request: &'a ValidRequest,
@@ -229,12 +229,13 @@ impl Pipeline {
             options: self.settings.options,
             store: &self.settings.store,
             namespace,
+            dispatch: Some(self),
         }
     }
 
     /// The operation at `path` (under the base path or not) and its path parameters, or the
     /// real API's 404 / 405.
-    fn route(
+    pub(super) fn route(
         &self,
         method: &Method,
         full_path: &str,
@@ -293,26 +294,13 @@ impl Pipeline {
     /// The answer to a valid request the scenario engine lets through: the endpoint's (or a
     /// rule's) body, as JSON, a stream or bytes.
     fn respond(&self, endpoint: &Endpoint, call: &Call, raw_body: &Bytes, plan: &Plan) -> Response {
-        let mut generator = self.generator(endpoint, call, raw_body, plan);
+        let (mut generator, mut answer) = self.shaped(endpoint, call, raw_body, plan);
         let op = call.op;
         let mut status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
-        let mut answer = match op.response.content_type.as_deref() {
-            Some("application/json") | None => {
-                generate::json_response(&self.catalog, op, call.request, &mut generator)
-            }
+        let poll_after = match &answer {
+            Some(answer) if endpoint.polled => self.poll_after_ms(call.namespace, answer),
             _ => None,
         };
-        let mut poll_after = None;
-        if let Some(answer) = answer.as_mut() {
-            (endpoint.shape)(call, answer, &mut generator);
-            self.settings.scenarios.remember_answer(plan, answer);
-            if endpoint.polled {
-                poll_after = self.poll_after_ms(call.namespace, answer);
-            }
-        } else if op.response.content_type.is_none() {
-            // An answer without a body (a container's delete) still has its effect.
-            (endpoint.shape)(call, &mut Value::Null, &mut generator);
-        }
         let wants_stream = (endpoint.wants_stream)(call);
         // A rule's whole body replaces the answer (and is streamed when asked to be).
         if let scenario::Outcome::Body {
@@ -386,6 +374,33 @@ impl Pipeline {
                     .body(Body::from_vec(media.bytes))
             }
         }
+    }
+
+    /// The endpoint's JSON answer (`None` for operations that answer with bytes), generated
+    /// and shaped, and the generator that built it (for the rest of the answer).
+    pub(super) fn shaped(
+        &self,
+        endpoint: &Endpoint,
+        call: &Call,
+        raw_body: &Bytes,
+        plan: &Plan,
+    ) -> (Generator<'_>, Option<Value>) {
+        let mut generator = self.generator(endpoint, call, raw_body, plan);
+        let op = call.op;
+        let mut answer = match op.response.content_type.as_deref() {
+            Some("application/json") | None => {
+                generate::json_response(&self.catalog, op, call.request, &mut generator)
+            }
+            _ => None,
+        };
+        if let Some(answer) = answer.as_mut() {
+            (endpoint.shape)(call, answer, &mut generator);
+            self.settings.scenarios.remember_answer(plan, answer);
+        } else if op.response.content_type.is_none() {
+            // An answer without a body (a container's delete) still has its effect.
+            (endpoint.shape)(call, &mut Value::Null, &mut generator);
+        }
+        (generator, answer)
     }
 
     /// The generator for one answer, seeded by `--seed` (or the plan's), the operation, the
@@ -464,8 +479,11 @@ fn stream_response(
 /// The store namespace a request works in: its API key's (each key sees only the objects
 /// created with it).
 fn namespace_of(credentials: &Credentials) -> &str {
-    credentials.key.as_deref().unwrap_or("default")
+    credentials.key.as_deref().unwrap_or(NO_KEY)
 }
+
+/// The namespace of requests sent without a key (when the server accepts any).
+pub(super) const NO_KEY: &str = "default";
 
 /// The canonical JSON of the `fields` of a request `body` that are present: object keys are
 /// sorted at every level, so a client's key order never changes what is said.

@@ -11,7 +11,7 @@ pub mod fields;
 
 pub use errors::param_name;
 
-use crate::catalog::{Catalog, Operation, SchemaStore};
+use crate::catalog::{Catalog, MediaType, Operation, SchemaStore};
 use crate::error::ApiError;
 use bytes::Bytes;
 use fields::FieldValue;
@@ -80,20 +80,82 @@ pub async fn validate(
     body: Bytes,
 ) -> Result<ValidRequest, ApiError> {
     let store = &catalog.schemas;
-    let query = validate_query(store, op, query)?;
-    let mut request = ValidRequest {
+    let mut request = start(store, op, path, query)?;
+    let Some(media) = body_media(op, content_type, body.is_empty())? else {
+        return Ok(request);
+    };
+    let schema = store.target(media.schema);
+    let decoded = match media.media_type.as_str() {
+        "multipart/form-data" => {
+            let boundary = content_type
+                .and_then(|ct| multer::parse_boundary(ct).ok())
+                .ok_or_else(|| {
+                    ApiError::invalid_request(
+                        "Invalid multipart body: the Content-Type header has no boundary.",
+                    )
+                })?;
+            let (value, files) = decode_multipart(store, schema, body, boundary).await?;
+            request.files = files;
+            value
+        }
+        "application/x-www-form-urlencoded" => {
+            let pairs = form_urlencoded::parse(&body)
+                .map(|(k, v)| (k.into_owned(), FieldValue::Text(v.into_owned())));
+            fields::assemble(store, schema, pairs)
+        }
+        "application/json" => decode_json(&body)?,
+        _ => Value::String(String::from_utf8_lossy(&body).into_owned()),
+    };
+    check_body(store, media, decoded, request)
+}
+
+/// Validates a request whose body is already JSON (a batch line's `body`), exactly as
+/// [`validate`] validates the same body sent as `application/json`, without waiting on
+/// anything.
+pub fn validate_json(
+    catalog: &Catalog,
+    op: &Operation,
+    path: Vec<(String, String)>,
+    query: Option<&str>,
+    body: Value,
+) -> Result<ValidRequest, ApiError> {
+    let store = &catalog.schemas;
+    let request = start(store, op, path, query)?;
+    let Some(media) = body_media(op, Some("application/json"), false)? else {
+        return Ok(request);
+    };
+    check_body(store, media, body, request)
+}
+
+/// The request with its path and validated query, and no body yet.
+fn start(
+    store: &SchemaStore,
+    op: &Operation,
+    path: Vec<(String, String)>,
+    query: Option<&str>,
+) -> Result<ValidRequest, ApiError> {
+    Ok(ValidRequest {
         path,
-        query,
+        query: validate_query(store, op, query)?,
         body: Value::Null,
         media_type: None,
         files: Vec::new(),
         origin: None,
-    };
+    })
+}
+
+/// The spec's media type the body is read as: `None` when the operation takes no body, or an
+/// optional one was not sent; the real API's 400 for a content type it does not take.
+fn body_media<'a>(
+    op: &'a Operation,
+    content_type: Option<&str>,
+    empty: bool,
+) -> Result<Option<&'a MediaType>, ApiError> {
     let Some(spec_body) = &op.body else {
-        return Ok(request);
+        return Ok(None);
     };
-    if body.is_empty() && !spec_body.required {
-        return Ok(request);
+    if empty && !spec_body.required {
+        return Ok(None);
     }
     let sent_type = content_type
         .map(|ct| {
@@ -127,28 +189,18 @@ pub async fn validate(
             .or(spec_body.content.first())
             .ok_or_else(|| ApiError::invalid_request("This endpoint takes no body."))?,
     };
+    Ok(Some(media))
+}
+
+/// Checks the decoded body against the media type's schema (and for unknown top-level
+/// arguments), and completes the request with it.
+fn check_body(
+    store: &SchemaStore,
+    media: &MediaType,
+    decoded: Value,
+    mut request: ValidRequest,
+) -> Result<ValidRequest, ApiError> {
     let schema = store.target(media.schema);
-    let decoded = match media.media_type.as_str() {
-        "multipart/form-data" => {
-            let boundary = content_type
-                .and_then(|ct| multer::parse_boundary(ct).ok())
-                .ok_or_else(|| {
-                    ApiError::invalid_request(
-                        "Invalid multipart body: the Content-Type header has no boundary.",
-                    )
-                })?;
-            let (value, files) = decode_multipart(store, schema, body, boundary).await?;
-            request.files = files;
-            value
-        }
-        "application/x-www-form-urlencoded" => {
-            let pairs = form_urlencoded::parse(&body)
-                .map(|(k, v)| (k.into_owned(), FieldValue::Text(v.into_owned())));
-            fields::assemble(store, schema, pairs)
-        }
-        "application/json" => decode_json(&body)?,
-        _ => Value::String(String::from_utf8_lossy(&body).into_owned()),
-    };
     if decoded.is_object() {
         reject_unknown_arguments(store, schema, &decoded)?;
     }

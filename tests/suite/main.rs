@@ -6,6 +6,7 @@
 mod support;
 
 mod architecture;
+mod behave_batches;
 mod behave_chat;
 mod behave_completions;
 mod behave_embeddings;
