@@ -18,6 +18,7 @@
 //! | [`models`] | listing, retrieving and deleting models |
 //! | [`files`] | files: stored bytes, lists, downloads, deletes |
 //! | [`uploads`] | uploads in parts, assembled into a file |
+//! | [`vector_stores`] | vector stores, their files and file batches: chunking, embedding, search |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
@@ -33,6 +34,7 @@ pub mod moderations;
 pub mod responses;
 pub mod stored;
 pub mod uploads;
+pub mod vector_stores;
 
 pub use endpoint::{Call, Continuation, Endpoint, Options, Rendered};
 
@@ -64,6 +66,22 @@ const ENTRIES: &[&Endpoint] = &[
     &uploads::ADD_PART,
     &uploads::COMPLETE,
     &uploads::CANCEL,
+    &vector_stores::CREATE,
+    &vector_stores::LIST,
+    &vector_stores::RETRIEVE,
+    &vector_stores::MODIFY,
+    &vector_stores::DELETE,
+    &vector_stores::files::CREATE,
+    &vector_stores::files::LIST,
+    &vector_stores::files::RETRIEVE,
+    &vector_stores::files::UPDATE,
+    &vector_stores::files::DELETE,
+    &vector_stores::files::CONTENT,
+    &vector_stores::batches::CREATE,
+    &vector_stores::batches::RETRIEVE,
+    &vector_stores::batches::CANCEL,
+    &vector_stores::batches::LIST_FILES,
+    &vector_stores::search::SEARCH,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).
