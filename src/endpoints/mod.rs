@@ -21,6 +21,7 @@
 //! | [`containers`] | containers and the files in them |
 //! | [`videos`] | video renders with a lifecycle, their content and remixes |
 //! | [`batches`] | batches whose lines run through the server's own pipeline |
+//! | [`vector_stores`] | vector stores, their files and file batches: chunking, embedding, search |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
@@ -38,6 +39,7 @@ pub mod moderations;
 pub mod responses;
 pub mod stored;
 pub mod uploads;
+pub mod vector_stores;
 pub mod videos;
 
 pub use endpoint::{Call, Continuation, Dispatch, Endpoint, Options, Rendered, Subresponse};
@@ -89,6 +91,22 @@ const ENTRIES: &[&Endpoint] = &[
     &batches::LIST,
     &batches::RETRIEVE,
     &batches::CANCEL,
+    &vector_stores::CREATE,
+    &vector_stores::LIST,
+    &vector_stores::RETRIEVE,
+    &vector_stores::MODIFY,
+    &vector_stores::DELETE,
+    &vector_stores::files::CREATE,
+    &vector_stores::files::LIST,
+    &vector_stores::files::RETRIEVE,
+    &vector_stores::files::UPDATE,
+    &vector_stores::files::DELETE,
+    &vector_stores::files::CONTENT,
+    &vector_stores::batches::CREATE,
+    &vector_stores::batches::RETRIEVE,
+    &vector_stores::batches::CANCEL,
+    &vector_stores::batches::LIST_FILES,
+    &vector_stores::search::SEARCH,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

@@ -3,6 +3,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`canonical_json`] | JSON with sorted keys, so key order never changes an answer |
+//! | [`embedding`] | the mock's semantic embedding model (`/embeddings`, vector store search) |
 //! | [`tokens`] | the real tokenizers (`o200k_base`, `cl100k_base`) from build-time tables |
 //! | [`conversation`] | one reader of a request's conversation (chat messages, Responses input, prompts) |
 //! | [`model`] | the simulated model: reply text, structured outputs, tool calls, logprobs, scripted output |
@@ -10,6 +11,7 @@
 
 mod canonical;
 pub mod conversation;
+pub mod embedding;
 pub mod model;
 pub mod sse;
 mod token_hash;
