@@ -126,8 +126,12 @@ impl Backend for Memory {
         let mut inner = self.write();
         let ns = inner.namespaces.entry(namespace.to_string()).or_default();
         let key = key(kind, id);
+        // Only what existed leaves a tombstone: deleting an id that was never created (as
+        // lenient ids allow) must not make it a 404 afterwards.
         let removed = ns.objects.remove(&key);
-        ns.deleted.insert(key);
+        if removed.is_some() {
+            ns.deleted.insert(key);
+        }
         inner.account(None, removed.as_deref());
         removed
     }

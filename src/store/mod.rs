@@ -102,7 +102,7 @@ pub trait Backend: Send + Sync {
         id: &str,
         change: &mut dyn FnMut(&mut Object),
     ) -> Option<Arc<Object>>;
-    /// Deletes the object, leaving a tombstone; the object when it was live.
+    /// Deletes the object, leaving a tombstone when it was live; the object then.
     fn delete(&self, namespace: &str, kind: &str, id: &str) -> Option<Arc<Object>>;
     /// The live objects of `kind` (of `parent`, when given), in creation order.
     fn list(&self, namespace: &str, kind: &str, parent: Option<&str>) -> Vec<Arc<Object>>;
@@ -321,10 +321,13 @@ impl Store {
         updated
     }
 
-    /// Deletes an object; it is a 404 from now on.
+    /// Deletes a stored object; it is a 404 from now on. An id that was never created stays
+    /// unknown (no tombstone).
     pub fn delete(&self, namespace: &str, kind: &str, id: &str) -> Option<Arc<Object>> {
         let deleted = self.backend.delete(namespace, kind, id);
-        self.persist(namespace, kind, id);
+        if deleted.is_some() {
+            self.persist(namespace, kind, id);
+        }
         deleted
     }
 
