@@ -3,6 +3,10 @@
 //! drops what was still to come; pause sets it aside; resume puts it back, shifted by the
 //! time spent paused, so events, checkpoints, `finished_at` and `estimated_finish` move
 //! with it.
+//!
+//! A paused job's status is `paused`, as the real API answers (the spec's own example for
+//! the pause operation shows it), although the spec's `FineTuningJob.status` enum and the
+//! SDKs' types lack the value; the SDKs parse it leniently.
 
 use super::jobs::{job, view};
 use super::registry::{timed, Timed, CHECKPOINTS, EVENTS, JOB};
@@ -31,12 +35,12 @@ pub enum Action {
 }
 
 impl Action {
-    /// The status the job has right after the action.
-    fn status(self) -> &'static str {
+    /// The status a generated job (an unknown id under lenient ids) gets from the action.
+    fn lenient_status(self) -> Option<&'static str> {
         match self {
-            Action::Cancel => "cancelled",
-            Action::Pause => "paused",
-            Action::Resume => "queued",
+            Action::Cancel => Some("cancelled"),
+            Action::Pause => None,
+            Action::Resume => Some("queued"),
         }
     }
 
@@ -87,7 +91,11 @@ pub fn apply(call: &Call, answer: &mut Value, generator: &mut Generator, action:
     let Ok(Some(stored)) = job(call) else {
         // An unknown id under lenient ids: the generated job, in the state the action leaves.
         set(answer, "id", json!(path_param(call, "fine_tuning_job_id")));
-        set(answer, "status", json!(action.status()));
+        // Not `paused`: the SDKs' FineTuningJob.status has no such value, and their suites
+        // check generated answers strictly.
+        if let Some(status) = action.lenient_status() {
+            set(answer, "status", json!(status));
+        }
         return;
     };
     let now = now_ms();

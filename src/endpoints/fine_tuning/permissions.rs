@@ -94,6 +94,9 @@ pub fn check_delete(call: &Call) -> Result<(), ApiError> {
 /// `DELETE /fine_tuning/checkpoints/{checkpoint}/permissions/{permission_id}`.
 pub fn delete(call: &Call, answer: &mut Value, _: &mut Generator) {
     let id = path_param(call, "permission_id");
-    call.store.delete(call.namespace, PERMISSION, id);
+    // Only a stored permission is deleted: an unknown id under lenient ids leaves no tombstone.
+    if let Found::Live(_) = call.store.get(call.namespace, PERMISSION, id) {
+        call.store.delete(call.namespace, PERMISSION, id);
+    }
     *answer = json!({"object": "checkpoint.permission", "id": id, "deleted": true});
 }
