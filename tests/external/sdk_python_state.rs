@@ -12,7 +12,14 @@ use crate::support::python::pytest;
 #[test]
 fn openai_python_state_round_trips_pass() {
     let _timed = crate::support::timing::timed("sdk-python-state");
-    let args = ["--host", "127.0.0.1", "--port", "0", "--lifecycle-ms", "300"];
+    let args = [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--lifecycle-ms",
+        "300",
+    ];
     let lenient = Spawned::start(&args, 1);
     let strict = Spawned::start(&[&args[..], &["--strict-ids"]].concat(), 1);
     let base_url = format!("{}/v1", lenient.http());

@@ -4,6 +4,7 @@
 //! `ft:<base>:personal:<suffix>:<id>` model that `/models`, chat completions and Responses
 //! then know in the job's namespace. A bad training file makes the job fail after
 //! validation; jobs can be cancelled, paused and resumed; checkpoint permissions are kept.
+//! A job's answers carry `openai-poll-after-ms` (the time until its next stage).
 //!
 //! | module | owns |
 //! |---|---|
@@ -29,6 +30,7 @@ use control::Action;
 /// `POST /fine_tuning/jobs`.
 pub const CREATE: Endpoint = Endpoint {
     ops: &["createFineTuningJob"],
+    polled: true,
     check: create::check,
     shape: create::shape,
     ..Endpoint::GENERIC
@@ -44,6 +46,7 @@ pub const LIST: Endpoint = Endpoint {
 /// `GET /fine_tuning/jobs/{fine_tuning_job_id}`.
 pub const RETRIEVE: Endpoint = Endpoint {
     ops: &["retrieveFineTuningJob"],
+    polled: true,
     check: |call| jobs::job(call).map(drop),
     shape: jobs::retrieve,
     ..Endpoint::GENERIC
@@ -68,6 +71,7 @@ pub const CHECKPOINTS: Endpoint = Endpoint {
 /// `POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`.
 pub const CANCEL: Endpoint = Endpoint {
     ops: &["cancelFineTuningJob"],
+    polled: true,
     check: |call| control::check(call, Action::Cancel),
     shape: |call, answer, generator| control::apply(call, answer, generator, Action::Cancel),
     ..Endpoint::GENERIC
@@ -76,6 +80,7 @@ pub const CANCEL: Endpoint = Endpoint {
 /// `POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`.
 pub const PAUSE: Endpoint = Endpoint {
     ops: &["pauseFineTuningJob"],
+    polled: true,
     check: |call| control::check(call, Action::Pause),
     shape: |call, answer, generator| control::apply(call, answer, generator, Action::Pause),
     ..Endpoint::GENERIC
@@ -84,6 +89,7 @@ pub const PAUSE: Endpoint = Endpoint {
 /// `POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`.
 pub const RESUME: Endpoint = Endpoint {
     ops: &["resumeFineTuningJob"],
+    polled: true,
     check: |call| control::check(call, Action::Resume),
     shape: |call, answer, generator| control::apply(call, answer, generator, Action::Resume),
     ..Endpoint::GENERIC

@@ -162,7 +162,9 @@ def test_an_unknown_model_or_a_file_of_another_purpose_is_refused(client):
 
 def test_cancel_stops_the_job_and_no_model_appears(client):
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=_upload(client).id)
-    cancelled = client.fine_tuning.jobs.cancel(job.id)
+    raw = client.fine_tuning.jobs.with_raw_response.cancel(job.id)
+    assert "openai-poll-after-ms" not in raw.headers  # nothing is left to happen
+    cancelled = raw.parse()
     assert cancelled.status == "cancelled"
     with pytest.raises(openai.BadRequestError):
         client.fine_tuning.jobs.cancel(job.id)
