@@ -64,6 +64,7 @@ fn run(catalog: &Catalog, store: &Store, op: &Operation, request: &ValidRequest)
         options: Options::default(),
         store,
         namespace: NAMESPACE,
+        dispatch: None,
     };
     let mut generator = Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW);
     let mut answer =

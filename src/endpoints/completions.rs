@@ -13,6 +13,7 @@
 //! - `logprobs: k` gives the legacy parallel arrays with `k` alternatives per token.
 
 use crate::endpoints::endpoint::Endpoint;
+use crate::endpoints::models;
 use crate::generate::{fnv1a, Generator, Rng};
 use crate::services::model::logprobs::{self, TokenLogprob};
 use crate::services::model::script::Scripted;
@@ -28,6 +29,7 @@ pub const CONTENT_FIELDS: &[&str] = &["model", "prompt", "suffix", "seed"];
 /// `POST /completions`. The SDKs stream it although the spec declares no event schema.
 pub const ENDPOINT: Endpoint = Endpoint {
     ops: &["createCompletion"],
+    check: models::check_body_model,
     content_fields: Some(CONTENT_FIELDS),
     shape: |call, answer, generator| shape(call.request, call.script, answer, generator),
     wants_stream: |call| call.request.wants_stream(),

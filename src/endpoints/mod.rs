@@ -22,6 +22,7 @@
 //! | [`videos`] | video renders with a lifecycle, their content and remixes |
 //! | [`batches`] | batches whose lines run through the server's own pipeline |
 //! | [`vector_stores`] | vector stores, their files and file batches: chunking, embedding, search |
+//! | [`fine_tuning`] | fine-tuning jobs, their events, checkpoints and models |
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
@@ -33,6 +34,7 @@ pub mod containers;
 pub mod embeddings;
 mod endpoint;
 pub mod files;
+pub mod fine_tuning;
 pub mod images;
 pub mod models;
 pub mod moderations;
@@ -107,6 +109,17 @@ const ENTRIES: &[&Endpoint] = &[
     &vector_stores::batches::CANCEL,
     &vector_stores::batches::LIST_FILES,
     &vector_stores::search::SEARCH,
+    &fine_tuning::CREATE,
+    &fine_tuning::LIST,
+    &fine_tuning::RETRIEVE,
+    &fine_tuning::EVENTS,
+    &fine_tuning::CHECKPOINTS,
+    &fine_tuning::CANCEL,
+    &fine_tuning::PAUSE,
+    &fine_tuning::RESUME,
+    &fine_tuning::CREATE_PERMISSION,
+    &fine_tuning::LIST_PERMISSIONS,
+    &fine_tuning::DELETE_PERMISSION,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

@@ -5,16 +5,23 @@
 //! contains `Model`, such as `ModelIdsShared` or `VideoModel`, outside its `properties`) and
 //! of every `model` property of a component (`CreateEmbeddingRequest.model`, ...).
 //!
-//! - `GET /models` lists them all, sorted by id.
+//! - `GET /models` lists them all, sorted by id, then the fine-tuned models of the caller's
+//!   namespace (those whose job has succeeded and that were not deleted).
 //! - `GET /models/{model}` answers for a listed id or a fine-tuned id (`ft:...`); any other id
 //!   is a 404 `model_not_found`, worded like the real API.
 //! - `DELETE /models/{model}` deletes a fine-tuned model; a base model cannot be deleted (403)
 //!   and an unknown one is a 404.
+//! - A fine-tuned model is looked up in the namespace ([`check_access`], which chat
+//!   completions and Responses use too): one this namespace trained exists once its job has
+//!   succeeded; a deleted one, or one whose job has not succeeded, is a 404; an `ft:` id no
+//!   job of the namespace names is accepted under lenient ids (the SDK suites use made-up
+//!   ones) and a 404 under `--strict-ids`.
 //! - `created` is the date in the id when it carries one (`gpt-4o-2024-08-06`), otherwise a
 //!   fixed date derived from the id, so answers are stable across requests.
 
 use crate::catalog::Catalog;
-use crate::endpoints::endpoint::Endpoint;
+use crate::endpoints::endpoint::{Call, Endpoint};
+use crate::endpoints::fine_tuning::registry::{self, ModelState};
 use crate::error::ApiError;
 use crate::generate::fnv1a;
 use crate::validate::ValidRequest;
@@ -127,13 +134,38 @@ pub fn not_found(id: &str) -> ApiError {
     .with_code("model_not_found")
 }
 
-/// `GET /models`: every known model, sorted by id.
+/// Refuses a fine-tuned `model` this namespace cannot use (deleted, not trained yet, or
+/// unknown under strict ids) with the real 404; any other model passes.
+pub fn check_access(call: &Call, model: &str) -> Result<(), ApiError> {
+    if !is_fine_tuned(model) {
+        return Ok(());
+    }
+    match registry::model_state(call.store, call.namespace, model) {
+        ModelState::Ready(_) => Ok(()),
+        ModelState::Unknown if !call.store.settings.strict_ids => Ok(()),
+        _ => Err(not_found(model)),
+    }
+}
+
+/// [`check_access`] for the `model` of a request body.
+pub fn check_body_model(call: &Call) -> Result<(), ApiError> {
+    match call.request.body_str("model") {
+        Some(model) => check_access(call, model),
+        None => Ok(()),
+    }
+}
+
+/// `GET /models`: every known model, sorted by id, then the namespace's fine-tuned models.
 pub const LIST: Endpoint = Endpoint {
     ops: &["listModels"],
     shape: |call, answer, _| {
         *answer = match known(call.catalog) {
             Cow::Borrowed(known) => known.list.clone(),
             Cow::Owned(known) => known.list,
+        };
+        let tuned = registry::ready_models(call.store, call.namespace);
+        if let Some(data) = answer.get_mut("data").and_then(Value::as_array_mut) {
+            data.extend(tuned.iter().map(registry::model_object));
         }
     },
     ..Endpoint::GENERIC
@@ -143,12 +175,16 @@ pub const LIST: Endpoint = Endpoint {
 pub const RETRIEVE: Endpoint = Endpoint {
     ops: &["retrieveModel"],
     check: |call| match model_param(call.request) {
-        Some(id) if !is_known(call.catalog, id) && !is_fine_tuned(id) => Err(not_found(id)),
+        Some(id) if is_fine_tuned(id) => check_access(call, id),
+        Some(id) if !is_known(call.catalog, id) => Err(not_found(id)),
         _ => Ok(()),
     },
     shape: |call, answer, _| {
         if let Some(id) = model_param(call.request) {
-            *answer = model(id);
+            *answer = match registry::model_state(call.store, call.namespace, id) {
+                ModelState::Ready(job) => registry::model_object(&job),
+                _ => model(id),
+            };
         }
     },
     ..Endpoint::GENERIC
@@ -159,7 +195,7 @@ pub const RETRIEVE: Endpoint = Endpoint {
 pub const DELETE: Endpoint = Endpoint {
     ops: &["deleteModel"],
     check: |call| match model_param(call.request) {
-        Some(id) if is_fine_tuned(id) => Ok(()),
+        Some(id) if is_fine_tuned(id) => check_access(call, id),
         Some(id) if is_known(call.catalog, id) => Err(ApiError::invalid_request(format!(
             "You cannot delete the model `{id}`: only fine-tuned models owned by your \
              organization can be deleted."
@@ -171,6 +207,11 @@ pub const DELETE: Endpoint = Endpoint {
     },
     shape: |call, answer, _| {
         if let Some(id) = model_param(call.request) {
+            // Only a model this namespace trained is deleted (then 404 everywhere); a made-up
+            // `ft:` id under lenient ids is answered without leaving a tombstone.
+            if let ModelState::Ready(_) = registry::model_state(call.store, call.namespace, id) {
+                call.store.delete(call.namespace, registry::MODEL, id);
+            }
             *answer = json!({"id": id, "object": "model", "deleted": true});
         }
     },

@@ -19,6 +19,7 @@
 mod stream;
 
 use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
+use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
@@ -52,7 +53,10 @@ pub const CONTENT_FIELDS: &[&str] = &[
 /// `POST /chat/completions`.
 pub const ENDPOINT: Endpoint = Endpoint {
     ops: &["createChatCompletion"],
-    check: |call| check(call.request),
+    check: |call| {
+        models::check_body_model(call)?;
+        check(call.request)
+    },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
     stream: |call, answer| answer.map(|answer| stream::chunks(answer, call.request)),

@@ -25,6 +25,7 @@ use crate::services::tokens::Encoding;
 mod stream;
 
 use crate::endpoints::endpoint::{Call, Continuation, Endpoint};
+use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
@@ -48,7 +49,10 @@ pub const CONTENT_FIELDS: &[&str] = &[
 /// `POST /responses`.
 pub const CREATE: Endpoint = Endpoint {
     ops: &["createResponse", "beta_createResponse"],
-    check: |call| check(call.request),
+    check: |call| {
+        models::check_body_model(call)?;
+        check(call.request)
+    },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
     stream: |_, answer| answer.map(stream::events),
