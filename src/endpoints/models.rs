@@ -210,7 +210,7 @@ pub const DELETE: Endpoint = Endpoint {
             // Only a model this namespace trained is deleted (then 404 everywhere); a made-up
             // `ft:` id under lenient ids is answered without leaving a tombstone.
             if let ModelState::Ready(_) = registry::model_state(call.store, call.namespace, id) {
-                call.store.delete(call.namespace, registry::MODEL, id);
+                call.store.tombstone(call.namespace, registry::MODEL, id);
             }
             *answer = json!({"id": id, "object": "model", "deleted": true});
         }

@@ -136,6 +136,15 @@ impl Backend for Memory {
         removed
     }
 
+    fn tombstone(&self, namespace: &str, kind: &str, id: &str) {
+        let mut inner = self.write();
+        let ns = inner.namespaces.entry(namespace.to_string()).or_default();
+        let key = key(kind, id);
+        let removed = ns.objects.remove(&key);
+        ns.deleted.insert(key);
+        inner.account(None, removed.as_deref());
+    }
+
     fn list(&self, namespace: &str, kind: &str, parent: Option<&str>) -> Vec<Arc<Object>> {
         let inner = self.read();
         let Some(ns) = inner.namespaces.get(namespace) else {

@@ -104,6 +104,9 @@ pub trait Backend: Send + Sync {
     ) -> Option<Arc<Object>>;
     /// Deletes the object, leaving a tombstone when it was live; the object then.
     fn delete(&self, namespace: &str, kind: &str, id: &str) -> Option<Arc<Object>>;
+    /// Marks `kind`/`id` deleted whether or not it is stored (a thing that lives elsewhere,
+    /// such as a trained model, and is now gone); removes the object if there is one.
+    fn tombstone(&self, namespace: &str, kind: &str, id: &str);
     /// The live objects of `kind` (of `parent`, when given), in creation order.
     fn list(&self, namespace: &str, kind: &str, parent: Option<&str>) -> Vec<Arc<Object>>;
     /// Empties one namespace, or everything.
@@ -329,6 +332,12 @@ impl Store {
             self.persist(namespace, kind, id);
         }
         deleted
+    }
+
+    /// Marks `kind`/`id` deleted, stored or not: it is a 404 from now on.
+    pub fn tombstone(&self, namespace: &str, kind: &str, id: &str) {
+        self.backend.tombstone(namespace, kind, id);
+        self.persist(namespace, kind, id);
     }
 
     /// The live objects of `kind` (of `parent`), in creation order.
