@@ -511,3 +511,36 @@ async fn beta_query_variants_reach_their_own_operations() {
         ]
     );
 }
+
+#[tokio::test]
+async fn json_object_in_text_format_gives_the_keys_the_prompt_names() {
+    let mock = Mock::start().await;
+    let body = json!({"model": "gpt-4o",
+        "instructions": "Reply in JSON with keys name, age and is_member.",
+        "input": "Describe the user Ada.",
+        "text": {"format": {"type": "json_object"}}});
+    let answer = mock.ok(OP, PATH, &body).await;
+    let value: Value = serde_json::from_str(&output_text(&answer)).expect("JSON text");
+    let keys: Vec<&str> = value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["name", "age", "is_member"], "{value}");
+    assert!(value["age"].is_i64(), "{value}");
+    assert!(value["is_member"].is_boolean(), "{value}");
+    // Named in an input message instead of the instructions, the same keys come back.
+    let body = json!({"model": "gpt-4o",
+        "input": [{"role": "user", "content": "Give me JSON with the fields city and population for Paris."}],
+        "text": {"format": {"type": "json_object"}}});
+    let answer = mock.ok(OP, PATH, &body).await;
+    let value: Value = serde_json::from_str(&output_text(&answer)).expect("JSON text");
+    assert_eq!(
+        value
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["city".to_string(), "population".to_string()]),
+        "{value}"
+    );
+}
