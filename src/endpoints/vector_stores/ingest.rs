@@ -123,7 +123,7 @@ pub fn specs(body: &Value) -> Vec<FileSpec> {
 /// ```
 /// use openai_mock::endpoints::vector_stores::ingest::chunk_text;
 /// use openai_mock::services::tokens::Encoding;
-/// let text = "word ".repeat(250);
+/// let text = "word ".repeat(250).trim_end().to_string();
 /// let chunks = chunk_text(&text, 100, 50);
 /// assert_eq!(chunks.len(), 4);
 /// assert!(chunks.iter().all(|c| Encoding::Cl100k.count(c) <= 100));
