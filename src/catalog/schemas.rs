@@ -13,6 +13,13 @@
 //! borrows the root rather than holding a second copy, the server compiles a validator only
 //! when its operation is first called (chat completions: about 9 ms, once), and the
 //! response-schema validators, which only tests use, are never compiled by the server.
+//!
+//! Two kinds of validator exist. Requests are checked with `format` as an annotation, as
+//! the spec's formats are descriptive and the real API's own checks on them (a URL that
+//! does not load) are not schema errors. What the mock sends is checked with `format`
+//! asserted ([`SchemaStore::answer_validator`], [`SchemaStore::answer_validator_at`]): an
+//! answer's `uri` field holds a URI even when the request's did not, so reflection never
+//! copies `""` into one.
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{json, Map, Value};
@@ -27,9 +34,26 @@ pub struct SchemaStore {
     root: &'static Value,
     components: &'static Map<String, Value>,
     registry: Registry<'static>,
-    targets: Vec<OnceLock<Option<Arc<Validator>>>>,
+    targets: Vec<OnceLock<Compiled>>,
+    answer_targets: Vec<OnceLock<Compiled>>,
     request_targets: Vec<usize>,
-    by_pointer: Mutex<HashMap<String, Option<Arc<Validator>>>>,
+    by_pointer: Mutex<HashMap<(String, Formats), Compiled>>,
+    /// Answer validators of top-level properties, by target and name.
+    properties: Mutex<HashMap<usize, HashMap<String, Placed>>>,
+}
+
+/// A compiled validator, or `None` for a schema that did not compile.
+pub type Compiled = Option<Arc<Validator>>;
+
+/// The validator of a property, or `None` where the schema does not place the property
+/// (it belongs to one branch of a union, or is not declared).
+pub type Placed = Option<Compiled>;
+
+/// Whether a validator asserts `format` (answers) or reads it as an annotation (requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Formats {
+    Annotate,
+    Assert,
 }
 
 impl SchemaStore {
@@ -58,8 +82,10 @@ impl SchemaStore {
             components,
             registry,
             targets: (0..count).map(|_| OnceLock::new()).collect(),
+            answer_targets: (0..count).map(|_| OnceLock::new()).collect(),
             request_targets,
             by_pointer: Mutex::new(HashMap::new()),
+            properties: Mutex::new(HashMap::new()),
         }
     }
 
@@ -136,21 +162,81 @@ impl SchemaStore {
             .find_map(|branch| self.walk(branch, max_depth - 1, visit))
     }
 
-    /// The compiled validator for target `index` (`None` if it failed to compile).
+    /// The compiled validator for target `index` (`None` if it failed to compile), reading
+    /// `format` as an annotation: the check requests get.
     pub fn validator(&self, index: usize) -> Option<&Validator> {
         self.targets
             .get(index)?
-            .get_or_init(|| self.compile(&format!("#/x-targets/{index}")))
+            .get_or_init(|| self.compile(&format!("#/x-targets/{index}"), Formats::Annotate))
+            .as_deref()
+    }
+
+    /// The compiled validator for target `index` with `format` asserted: the check for
+    /// what the mock sends (answers and events).
+    pub fn answer_validator(&self, index: usize) -> Option<&Validator> {
+        self.answer_targets
+            .get(index)?
+            .get_or_init(|| self.compile(&format!("#/x-targets/{index}"), Formats::Assert))
             .as_deref()
     }
 
     /// The compiled validator for any JSON pointer into the root document, such as
-    /// `/components/schemas/Model/properties/id`. Cached after the first call.
+    /// `/components/schemas/Model/properties/id`, reading `format` as an annotation.
+    /// Cached after the first call.
     pub fn validator_at(&self, pointer: &str) -> Option<Arc<Validator>> {
+        self.cached_at(pointer, Formats::Annotate)
+    }
+
+    /// [`SchemaStore::validator_at`] with `format` asserted, for parts of an answer.
+    pub fn answer_validator_at(&self, pointer: &str) -> Option<Arc<Validator>> {
+        self.cached_at(pointer, Formats::Assert)
+    }
+
+    /// The answer validator (`format` asserted) of top-level property `name` of target
+    /// `index`'s object schema, following `$ref`s and `allOf` parts; `None` where the schema
+    /// does not place the property (it is declared in one branch of a union only, or not
+    /// at all). Cached by target and name, so an answer's fields are checked without
+    /// walking the schema again.
+    pub fn answer_property_validator(&self, index: usize, name: &str) -> Placed {
+        let mut cache = self.properties.lock().unwrap_or_else(|p| p.into_inner());
+        let by_name = cache.entry(index).or_default();
+        if let Some(placed) = by_name.get(name) {
+            return placed.clone();
+        }
+        let placed = self
+            .property_pointer(&format!("/x-targets/{index}"), name, 0)
+            .map(|pointer| self.compile(&format!("#{pointer}"), Formats::Assert));
+        by_name.insert(name.to_string(), placed.clone());
+        placed
+    }
+
+    /// The JSON pointer of property `name` of the object schema at `pointer`, following
+    /// `$ref`s and `allOf` parts (only those are certain to describe the whole object; an
+    /// `anyOf` branch may not be the one an instance took).
+    fn property_pointer(&self, pointer: &str, name: &str, depth: usize) -> Option<String> {
+        if depth > 6 {
+            return None;
+        }
+        let schema = self.root.pointer(pointer)?;
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let reference = reference.strip_prefix(ROOT_URI).unwrap_or(reference);
+            let target = reference.strip_prefix('#').unwrap_or(reference);
+            return self.property_pointer(target, name, depth + 1);
+        }
+        if schema.get("properties").and_then(|p| p.get(name)).is_some() {
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            return Some(format!("{pointer}/properties/{escaped}"));
+        }
+        let parts = schema.get("allOf").and_then(Value::as_array)?;
+        (0..parts.len())
+            .find_map(|i| self.property_pointer(&format!("{pointer}/allOf/{i}"), name, depth + 1))
+    }
+
+    fn cached_at(&self, pointer: &str, formats: Formats) -> Option<Arc<Validator>> {
         let mut cache = self.by_pointer.lock().unwrap_or_else(|p| p.into_inner());
         cache
-            .entry(pointer.to_string())
-            .or_insert_with(|| self.compile(&format!("#{pointer}")))
+            .entry((pointer.to_string(), formats))
+            .or_insert_with(|| self.compile(&format!("#{pointer}"), formats))
             .clone()
     }
 
@@ -167,11 +253,12 @@ impl SchemaStore {
         self.targets.len()
     }
 
-    fn compile(&self, fragment: &str) -> Option<Arc<Validator>> {
+    fn compile(&self, fragment: &str, formats: Formats) -> Option<Arc<Validator>> {
         let schema = json!({ "$ref": format!("{ROOT_URI}{fragment}") });
         match jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)
+            .should_validate_formats(formats == Formats::Assert)
             .build(&schema)
         {
             Ok(validator) => Some(Arc::new(validator)),

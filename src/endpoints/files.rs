@@ -1,12 +1,14 @@
 //! Files: uploads are stored with their bytes, listed, retrieved, downloaded byte for byte and
 //! deleted. Files for `batch` and `fine-tune` are checked as the real API checks them (JSONL;
 //! chat-formatted lines for fine-tuning). Other families store their own files (batch
-//! output, fine-tuning results) through [`store_file`].
+//! output, fine-tuning results) through [`store_file`]. The uploaded `purpose` is echoed
+//! where the File schema lists it; one it does not list (`evals`) is kept as `user_data`,
+//! the general-purpose one, so the File stays valid.
 
 use super::stored::{current, lookup, page, path_param};
 use super::{Call, Endpoint, Rendered};
 use crate::error::ApiError;
-use crate::generate::{new_id, Generator};
+use crate::generate::{echo_fits, new_id, Generator};
 use crate::store::{Found, Object};
 use serde_json::{json, Value};
 
@@ -130,7 +132,11 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
     let Some(upload) = call.request.files.iter().find(|f| f.field == "file") else {
         return;
     };
-    let purpose = call.request.body_str("purpose").unwrap_or("user_data");
+    let purpose = call
+        .request
+        .body_str("purpose")
+        .filter(|p| echo_fits(call.catalog, call.op, "purpose", &json!(p)))
+        .unwrap_or("user_data");
     let name = upload.filename.as_deref().unwrap_or("file");
     let expires = call.request.body.get("expires_after");
     let file = store_file(

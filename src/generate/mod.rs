@@ -2,18 +2,22 @@
 //!
 //! [`Generator`] makes a schema-valid instance of any schema; [`json_response`] turns it into
 //! the answer for one operation: list envelopes honour `limit`, path ids and valid request
-//! fields are reflected, and `created`/`created_at` carry the current time.
+//! fields are reflected, and `created`/`created_at` carry the current time. Endpoints that
+//! echo request fields themselves ask [`echo_fits`] first, so an echo never breaks the
+//! response schema either.
 
 mod ids;
 mod instance;
 pub mod media;
 mod reflect;
+mod regex_sample;
 mod rng;
 
 pub use ids::{
     new_id, new_id_of_length, prefix_for_object, prefix_for_type, with_id_source, IdStream,
 };
 pub use instance::{rfc3339, Generator, MAX_DEPTH};
+pub use regex_sample::sample_regex;
 pub use rng::{fnv1a, Rng};
 
 use crate::catalog::{Catalog, Operation};
@@ -32,12 +36,13 @@ pub fn json_response<'a>(
     request: &ValidRequest,
     generator: &mut Generator<'a>,
 ) -> Option<Value> {
-    let schema = catalog.schemas.target(op.response.schema?);
+    let target = op.response.schema?;
+    let schema = catalog.schemas.target(target);
     let mut body = generator.generate(schema);
     fill_list(catalog, schema, &mut body, request, generator);
     reflect::reflect(
         &catalog.schemas,
-        schema,
+        target,
         &mut body,
         request,
         catalog.id_param(op),
@@ -45,6 +50,17 @@ pub fn json_response<'a>(
     reflect::upload(request, &mut body);
     stamp_times(&mut body, generator.now());
     Some(body)
+}
+
+/// Whether an endpoint may echo request value `value` as top-level field `name` of `op`'s
+/// answer: it is valid there against the response schema, with `format` asserted (a
+/// request's `"server_url": ""` is not a URI). A field whose place the schema does not
+/// pin down (inside one branch of a union) is not checked.
+pub fn echo_fits(catalog: &Catalog, op: &Operation, name: &str, value: &Value) -> bool {
+    op.response
+        .schema
+        .and_then(|target| reflect::fits(&catalog.schemas, target, name, value))
+        != Some(false)
 }
 
 /// Gives a list envelope `limit` items (or [`DEFAULT_LIST_LENGTH`]) with distinct ids, and

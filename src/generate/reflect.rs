@@ -3,17 +3,23 @@
 //! - Path ids come back as the object's ids: `GET /files/file-abc` -> `"id": "file-abc"`,
 //!   and every `{x_id}` path parameter fills a top-level `x_id` field.
 //! - A top-level response field with the same name as a request field takes the request's
-//!   value when that value is valid against the response field's schema (`model`,
-//!   `metadata`, `instructions`, `tools`, `temperature`, ...).
+//!   value (`model`, `metadata`, `instructions`, `tools`, `temperature`, ...).
+//!
+//! A value is reflected only where it stays valid against the response schema at that
+//! place, checked with the answer validator (`format` asserted): a request may send
+//! `"image_url": ""` (the request schemas read `format` as an annotation), but the answer's
+//! `image_url` is a URI, so the generated one stays. Where the place has no schema of its
+//! own to check (a property of one branch of a union), body fields are not reflected, and
+//! path ids (strings into string fields) are.
 
 use crate::catalog::SchemaStore;
 use crate::validate::ValidRequest;
 use serde_json::Value;
 
-/// Applies path and body reflection to `body`, an instance of `schema`.
+/// Applies path and body reflection to `body`, an instance of schema target `target`.
 pub fn reflect(
     store: &SchemaStore,
-    schema: &Value,
+    target: usize,
     body: &mut Value,
     request: &ValidRequest,
     id_param: Option<&str>,
@@ -21,12 +27,17 @@ pub fn reflect(
     let Value::Object(object) = body else {
         return;
     };
+    let fits = |name: &str, value: &Value| fits(store, target, name, value);
     for (name, value) in &request.path {
-        if object.get(name).is_some_and(Value::is_string) {
-            object.insert(name.clone(), Value::String(value.clone()));
+        let value = Value::String(value.clone());
+        if object.get(name).is_some_and(Value::is_string) && fits(name, &value) != Some(false) {
+            object.insert(name.clone(), value.clone());
         }
-        if Some(name.as_str()) == id_param && object.get("id").is_some_and(Value::is_string) {
-            object.insert("id".into(), Value::String(value.clone()));
+        if Some(name.as_str()) == id_param
+            && object.get("id").is_some_and(Value::is_string)
+            && fits("id", &value) != Some(false)
+        {
+            object.insert("id".into(), value);
         }
     }
     let Value::Object(sent) = &request.body else {
@@ -36,49 +47,21 @@ pub fn reflect(
         if !object.contains_key(name) || name == "id" || name == "object" {
             continue;
         }
-        let Some(pointer) = property_pointer(store, schema, name, 0) else {
-            continue;
-        };
-        if store
-            .validator_at(&pointer)
-            .is_some_and(|validator| validator.is_valid(value))
-        {
+        if fits(name, value) == Some(true) {
             object.insert(name.clone(), value.clone());
         }
     }
 }
 
-/// The JSON pointer (into the schema document) of property `name` of an object schema.
-fn property_pointer(
-    store: &SchemaStore,
-    schema: &Value,
-    name: &str,
-    depth: usize,
-) -> Option<String> {
-    if depth > 6 {
-        return None;
-    }
-    let reference = schema.get("$ref").and_then(Value::as_str)?;
-    let base = reference.split_once('#').map_or(reference, |(_, p)| p);
-    let target = store.root().pointer(base)?;
-    if target.get("properties").and_then(|p| p.get(name)).is_some() {
-        return Some(format!("{base}/properties/{}", escape(name)));
-    }
-    // Only `allOf` parts are certain to describe the generated object; an `anyOf` branch
-    // may not be the one that was generated.
-    let parts = target.get("allOf").and_then(Value::as_array)?;
-    parts.iter().enumerate().find_map(|(i, part)| {
-        if part.get("properties").and_then(|p| p.get(name)).is_some() {
-            Some(format!("{base}/allOf/{i}/properties/{}", escape(name)))
-        } else {
-            property_pointer(store, part, name, depth + 1)
-        }
-    })
+/// Whether `value` is valid as top-level property `name` of an answer of schema target
+/// `target` (with `format` asserted); `None` when that place has no schema of its own to
+/// check (a property of one branch of a union, or one the schema does not declare).
+pub fn fits(store: &SchemaStore, target: usize, name: &str, value: &Value) -> Option<bool> {
+    store
+        .answer_property_validator(target, name)
+        .map(|validator| validator.is_some_and(|validator| validator.is_valid(value)))
 }
 
-fn escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
-}
 /// An uploaded file's name and size come back on the created object
 /// (`POST /files` -> `filename`, `bytes`).
 pub fn upload(request: &ValidRequest, answer: &mut Value) {

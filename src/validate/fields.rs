@@ -200,6 +200,25 @@ fn types_of(store: &SchemaStore, schema: &Value) -> Vec<String> {
     types
 }
 
+/// Whether a string alternative of `schema` takes `text` as it is: one with no `enum` (or
+/// `const`), or one that lists `text`. `"47"` for `max_output_tokens` (an integer, or the
+/// string `"inf"`) is the integer.
+fn takes_string(store: &SchemaStore, schema: &Value, text: &str) -> bool {
+    alternatives(store, schema).into_iter().any(|alt| {
+        let is_string = match alt.get("type") {
+            Some(Value::String(t)) => t == "string",
+            Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+            _ => false,
+        };
+        let listed = alt
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|options| options.iter().any(|o| o == text))
+            .or_else(|| alt.get("const").map(|c| c == text));
+        is_string && listed != Some(false)
+    })
+}
+
 fn wants_array(store: &SchemaStore, schema: &Value) -> bool {
     let types = types_of(store, schema);
     types.iter().any(|t| t == "array") && !types.iter().any(|t| t == "string")
@@ -230,7 +249,7 @@ fn coerce(store: &SchemaStore, schema: &Value, value: FieldValue) -> Value {
     };
     let types = types_of(store, schema);
     let has = |t: &str| types.iter().any(|x| x == t);
-    if has("string") || types.is_empty() {
+    if types.is_empty() || takes_string(store, schema, &text) {
         return Value::String(text);
     }
     if has("integer") {

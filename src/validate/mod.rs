@@ -242,6 +242,12 @@ async fn decode_multipart(
     body: Bytes,
     boundary: String,
 ) -> Result<(Value, Vec<UploadedFile>), ApiError> {
+    // A form with no fields is the closing delimiter alone (or, from some clients, nothing
+    // at all), which multer reads as a stream that ended early.
+    let content = body.trim_ascii();
+    if content.is_empty() || content == format!("--{boundary}--").as_bytes() {
+        return Ok((fields::assemble(store, schema, Vec::new()), Vec::new()));
+    }
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut pairs = Vec::new();

@@ -90,7 +90,7 @@ fn assert_valid(operation: &str, stream: bool, body: &Value) {
     } else {
         op.response.schema.expect("schema")
     };
-    let validator = catalog.schemas.validator(index).expect("validator");
+    let validator = catalog.schemas.answer_validator(index).expect("validator");
     let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{operation}: {errors:?}\n{body}");
 }

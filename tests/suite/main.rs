@@ -22,6 +22,8 @@ mod scenarios;
 mod spec_at_startup;
 mod state_file;
 mod sweep;
+mod sweep_generated;
+mod sweep_regressions;
 mod transport_config;
 mod transport_config_precedence;
 mod transport_early_answers;

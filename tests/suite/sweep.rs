@@ -5,21 +5,28 @@
 //! Requests are built from the spec itself: required path, query and body fields, filled by
 //! the generator in its minimal mode, encoded as the operation's media type. Responses are
 //! checked with the `jsonschema` validators compiled from the spec, over real HTTP.
+//!
+//! The helpers that build, encode and send requests and check answers are shared with
+//! `sweep_generated`, which sends many varied requests per operation.
 
 use openai_mock::catalog::{Catalog, Operation};
 use openai_mock::generate::{Generator, Rng};
+use openai_mock::validate::fields;
 use openai_mock::{Config, MockServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-struct Sweep {
-    catalog: Arc<Catalog>,
-    client: reqwest::Client,
-    base: String,
+/// An in-process server and a client for it.
+pub(crate) struct Sweep {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) client: reqwest::Client,
+    /// `http://host:port/v1`.
+    pub(crate) base: String,
     _server: MockServer,
 }
 
-async fn start() -> Sweep {
+/// Starts a server with the default configuration on an ephemeral port.
+pub(crate) async fn start() -> Sweep {
     let config = Config {
         port: 0,
         ..Config::default()
@@ -75,6 +82,17 @@ fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
     let empty = serde_json::Map::new();
     let mut generator = Generator::new(&catalog.schemas, &empty, Rng::new(7), 1_700_000_000);
     let query = generator.generate_minimal(catalog.schemas.target(op.query));
+    let query = query_string(&query);
+    if query.is_empty() {
+        format!("{base}{path}")
+    } else {
+        format!("{base}{path}?{query}")
+    }
+}
+
+/// A query object encoded as the SDKs encode it: arrays as `name[]=a&name[]=b`, objects as
+/// `name[key]=v`.
+pub(crate) fn query_string(query: &Value) -> String {
     let mut pairs = form_urlencoded::Serializer::new(String::new());
     for (name, value) in query.as_object().into_iter().flatten() {
         match value {
@@ -83,20 +101,21 @@ fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
                     pairs.append_pair(&format!("{name}[]"), &plain(item));
                 }
             }
+            Value::Object(entries) => {
+                for (key, item) in entries {
+                    pairs.append_pair(&format!("{name}[{key}]"), &plain(item));
+                }
+            }
             other => {
                 pairs.append_pair(name, &plain(other));
             }
         }
     }
-    let query = pairs.finish();
-    if query.is_empty() {
-        format!("{base}{path}")
-    } else {
-        format!("{base}{path}?{query}")
-    }
+    pairs.finish()
 }
 
-fn plain(value: &Value) -> String {
+/// A string as itself, any other value as JSON.
+pub(crate) fn plain(value: &Value) -> String {
     value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_string)
@@ -104,6 +123,21 @@ fn plain(value: &Value) -> String {
 
 async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response {
     let url = url_for(&sweep.base, &sweep.catalog, op);
+    let body = body_for(&sweep.catalog, op, stream);
+    request(sweep, op, &url, body.as_ref())
+        .send()
+        .await
+        .expect("request is answered")
+}
+
+/// The request for `op` at `url` with the operation's key and `body` (a media type and the
+/// body as JSON), encoded as that media type.
+pub(crate) fn request(
+    sweep: &Sweep,
+    op: &Operation,
+    url: &str,
+    body: Option<&(String, Value)>,
+) -> reqwest::RequestBuilder {
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("method");
     // Each operation works in a namespace of its own, so an earlier operation's delete never
     // turns a later one's lenient id into a 404.
@@ -114,69 +148,124 @@ async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response 
     };
     let mut request = sweep
         .client
-        .request(method, &url)
+        .request(method, url)
         .header("authorization", key);
-    if let Some((media_type, body)) = body_for(&sweep.catalog, op, stream) {
+    if let Some((media_type, body)) = body {
+        let catalog = &sweep.catalog;
+        let schema = op
+            .body
+            .iter()
+            .flat_map(|b| &b.content)
+            .find(|m| &m.media_type == media_type)
+            .map_or(0, |m| m.schema);
         request = match media_type.as_str() {
-            "application/json" => request.json(&body),
-            "multipart/form-data" => request.multipart(multipart(&body)),
-            "application/x-www-form-urlencoded" => {
-                request.header("content-type", media_type).body(form(&body))
-            }
-            other => request.header("content-type", other).body(plain(&body)),
+            "application/json" => request.json(body),
+            "multipart/form-data" => request.multipart(multipart(catalog, schema, body)),
+            "application/x-www-form-urlencoded" => request
+                .header("content-type", media_type.as_str())
+                .body(form(catalog, schema, body)),
+            other => request.header("content-type", other).body(plain(body)),
         };
     }
-    request.send().await.expect("request is answered")
+    request
 }
 
-fn multipart(body: &Value) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, value) in body.as_object().into_iter().flatten() {
-        match value {
-            Value::Array(items) => {
-                for item in items {
-                    form = form.part(format!("{name}[]"), part(name, item));
-                }
-            }
-            other => form = form.part(name.clone(), part(name, other)),
-        }
-    }
-    form
+/// A multipart form as the SDKs send one: nested objects as `name[key]` parts, arrays as
+/// `name[]` parts, `null` left out (a form has none), and the values of binary fields
+/// (`format: binary` in `schema`) as file parts.
+fn multipart(catalog: &Catalog, schema: usize, body: &Value) -> reqwest::multipart::Form {
+    form_fields(catalog, schema, body).into_iter().fold(
+        reqwest::multipart::Form::new(),
+        |form, (name, value, binary)| {
+            let part = if binary {
+                let content = format!("openai-mock sweep upload {value}");
+                reqwest::multipart::Part::bytes(content.into_bytes()).file_name("upload.bin")
+            } else {
+                reqwest::multipart::Part::text(value)
+            };
+            form.part(name, part)
+        },
+    )
 }
 
-fn part(name: &str, value: &Value) -> reqwest::multipart::Part {
-    let fileish = [
-        "file",
-        "image",
-        "mask",
-        "audio",
-        "files",
-        "input_reference",
-        "video",
-    ];
-    if fileish.contains(&name) && !value.is_object() {
-        reqwest::multipart::Part::bytes(b"openai-mock sweep upload".to_vec())
-            .file_name("upload.bin")
-    } else if value.is_object() {
-        reqwest::multipart::Part::text(value.to_string())
-    } else {
-        reqwest::multipart::Part::text(plain(value))
-    }
-}
-
-fn form(body: &Value) -> String {
+/// A url-encoded form, flattened like [`multipart`].
+fn form(catalog: &Catalog, schema: usize, body: &Value) -> String {
     let mut pairs = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in body.as_object().into_iter().flatten() {
-        pairs.append_pair(name, &plain(value));
+    for (name, value, _) in form_fields(catalog, schema, body) {
+        pairs.append_pair(&name, &value);
     }
     pairs.finish()
 }
 
-fn schema_errors(catalog: &Catalog, index: usize, value: &Value) -> Vec<String> {
+/// The fields of a form `body` (for request schema target `schema`) as `(bracketed name,
+/// text, is a file)`.
+pub(crate) fn form_fields(
+    catalog: &Catalog,
+    schema: usize,
+    body: &Value,
+) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    fn add(name: String, value: &Value, binary: bool, out: &mut Vec<(String, String, bool)>) {
+        match value {
+            Value::Null => {}
+            Value::Array(items) => {
+                for item in items {
+                    add(format!("{name}[]"), item, binary, out);
+                }
+            }
+            Value::Object(entries) => {
+                for (key, item) in entries {
+                    add(format!("{name}[{key}]"), item, false, out);
+                }
+            }
+            other => out.push((name, plain(other), binary)),
+        }
+    }
+    let store = &catalog.schemas;
+    for (name, value) in body.as_object().into_iter().flatten() {
+        let binary = fields::property(store, store.target(schema), name)
+            .is_some_and(|property| is_binary(catalog, property, 0));
+        add(name.clone(), value, binary, &mut out);
+    }
+    out
+}
+
+/// Whether a schema (or an alternative or item of it) is a file: `format: binary`.
+fn is_binary(catalog: &Catalog, schema: &Value, depth: usize) -> bool {
+    let (schema, _) = catalog.schemas.resolve(schema);
+    if schema.get("format").and_then(Value::as_str) == Some("binary") {
+        return true;
+    }
+    depth < 6
+        && ["anyOf", "oneOf", "allOf"]
+            .iter()
+            .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+            .flatten()
+            .chain(schema.get("items"))
+            .any(|inner| is_binary(catalog, inner, depth + 1))
+}
+
+/// The first three errors of an answer `value` against schema target `index`, with their
+/// places (`format` asserted, as for everything the mock sends).
+pub(crate) fn schema_errors(catalog: &Catalog, index: usize, value: &Value) -> Vec<String> {
+    let validator = catalog
+        .schemas
+        .answer_validator(index)
+        .expect("response schema compiles");
+    validator
+        .iter_errors(value)
+        .take(3)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// The first three errors of a request `value` against schema target `index`, checked as
+/// the mock checks requests (`format` as an annotation).
+pub(crate) fn request_errors(catalog: &Catalog, index: usize, value: &Value) -> Vec<String> {
     let validator = catalog
         .schemas
         .validator(index)
-        .expect("response schema compiles");
+        .expect("request schema compiles");
     validator
         .iter_errors(value)
         .take(3)
@@ -250,7 +339,7 @@ async fn every_operation_answers_a_valid_request_with_a_schema_valid_2xx() {
 
 /// The event schema for an operation's stream. Legacy completions stream
 /// `CreateCompletionResponse` objects although the spec does not say so.
-fn event_schema(catalog: &Catalog, op: &Operation) -> Option<String> {
+pub(crate) fn event_schema(catalog: &Catalog, op: &Operation) -> Option<String> {
     if op.id == "createCompletion" {
         return Some("/components/schemas/CreateCompletionResponse".into());
     }
@@ -258,6 +347,63 @@ fn event_schema(catalog: &Catalog, op: &Operation) -> Option<String> {
     let target = catalog.schemas.target(index);
     let reference = target.get("$ref")?.as_str()?;
     Some(reference.trim_start_matches('#').to_string())
+}
+
+/// What is wrong with the server-sent events `text` of `op`: no events, a wrong terminal
+/// (`[DONE]` ends exactly the chat and legacy completions streams), events that are not
+/// JSON or do not validate against the operation's event schema.
+pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec<String> {
+    let what = format!("{} {}", op.method, op.path);
+    let datas: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .collect();
+    if datas.is_empty() {
+        return vec![format!("{what}: no events")];
+    }
+    let mut failures = Vec::new();
+    let expects_done = matches!(op.id.as_str(), "createChatCompletion" | "createCompletion");
+    if (datas.last() == Some(&"[DONE]")) != expects_done {
+        failures.push(format!("{what}: wrong terminal event {:?}", datas.last()));
+    }
+    let Some(validator) =
+        event_schema(catalog, op).and_then(|pointer| catalog.schemas.answer_validator_at(&pointer))
+    else {
+        failures.push(format!("{what}: streams, but has no event schema"));
+        return failures;
+    };
+    for data in datas.iter().filter(|d| **d != "[DONE]") {
+        let mut event: Value = match serde_json::from_str(data) {
+            Ok(event) => event,
+            Err(e) => {
+                failures.push(format!("{what}: event is not JSON ({e}): {data}"));
+                continue;
+            }
+        };
+        if op.id == "createCompletion" {
+            // The spec has no chunk schema for legacy completions; chunks are
+            // `CreateCompletionResponse` objects whose `finish_reason` stays null until
+            // the last one, as the real API sends them.
+            for choice in event["choices"].as_array_mut().into_iter().flatten() {
+                if choice["finish_reason"].is_null() {
+                    choice["finish_reason"] = json!("stop");
+                }
+            }
+        }
+        let errors: Vec<String> = validator
+            .iter_errors(&event)
+            .take(2)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            failures.push(format!(
+                "{what}: {}: {}",
+                &data[..data.len().min(120)],
+                errors.join("; ")
+            ));
+        }
+    }
+    failures
 }
 
 #[tokio::test]
@@ -270,11 +416,14 @@ async fn every_streaming_operation_sends_schema_valid_events() {
             continue;
         };
         checked += 1;
-        let validator = sweep
-            .catalog
-            .schemas
-            .validator_at(&pointer)
-            .expect("event schema compiles");
+        assert!(
+            sweep
+                .catalog
+                .schemas
+                .answer_validator_at(&pointer)
+                .is_some(),
+            "{pointer} compiles"
+        );
         let response = send(&sweep, op, true).await;
         let what = format!("{} {}", op.method, op.path);
         assert!(
@@ -291,42 +440,7 @@ async fn every_streaming_operation_sends_schema_valid_events() {
             "{what}: {content_type}"
         );
         let text = response.text().await.expect("body");
-        let datas: Vec<&str> = text
-            .lines()
-            .filter_map(|line| line.strip_prefix("data: "))
-            .collect();
-        assert!(!datas.is_empty(), "{what}: no events");
-        let expects_done = matches!(op.id.as_str(), "createChatCompletion" | "createCompletion");
-        assert_eq!(
-            datas.last() == Some(&"[DONE]"),
-            expects_done,
-            "{what}: terminal"
-        );
-        for data in datas.iter().filter(|d| **d != "[DONE]") {
-            let mut event: Value = serde_json::from_str(data).expect("event is JSON");
-            if op.id == "createCompletion" {
-                // The spec has no chunk schema for legacy completions; chunks are
-                // `CreateCompletionResponse` objects whose `finish_reason` stays null until
-                // the last one, as the real API sends them.
-                for choice in event["choices"].as_array_mut().into_iter().flatten() {
-                    if choice["finish_reason"].is_null() {
-                        choice["finish_reason"] = json!("stop");
-                    }
-                }
-            }
-            let errors: Vec<String> = validator
-                .iter_errors(&event)
-                .take(2)
-                .map(|e| format!("{e} at {}", e.instance_path()))
-                .collect();
-            if !errors.is_empty() {
-                failures.push(format!(
-                    "{what}: {}: {}",
-                    &data[..data.len().min(120)],
-                    errors.join("; ")
-                ));
-            }
-        }
+        failures.extend(event_errors(&sweep.catalog, op, &text));
     }
     assert_eq!(
         checked, 8,
@@ -346,7 +460,7 @@ fn every_fixture_validates_against_its_schema() {
     for (name, fixture) in &catalog.fixtures {
         let validator = catalog
             .schemas
-            .validator_at(&format!("/components/schemas/{name}"))
+            .answer_validator_at(&format!("/components/schemas/{name}"))
             .expect("fixture schema compiles");
         let errors: Vec<String> = validator
             .iter_errors(fixture)

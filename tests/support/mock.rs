@@ -135,7 +135,7 @@ impl Mock {
         let validator = self
             .catalog
             .schemas
-            .validator(index)
+            .answer_validator(index)
             .expect("schema compiles");
         let errors: Vec<String> = validator
             .iter_errors(instance)

@@ -1,6 +1,9 @@
 //! `POST /fine_tuning/jobs`: the checks the real API makes before it accepts a job (a
 //! fine-tunable model; training and validation files of this namespace with purpose
-//! `fine-tune`), and the job with its whole timeline, decided at creation.
+//! `fine-tune`), and the job with its whole timeline, decided at creation. The job echoes
+//! the request's `method`, `validation_file`, `integrations` and `metadata` only where they
+//! are valid in a job (`generate::echo_fits`): a reinforcement method without its grader
+//! is shown by its type alone.
 
 use super::registry::{self, ModelState, Timed, CHECKPOINTS, EVENTS, JOB, YIELDS};
 use super::schedule::{schedule, Run, Training};
@@ -9,7 +12,7 @@ use crate::endpoints::files;
 use crate::endpoints::stored::set;
 use crate::endpoints::Call;
 use crate::error::ApiError;
-use crate::generate::{fnv1a, new_id, new_id_of_length, Generator, Rng};
+use crate::generate::{echo_fits, fnv1a, new_id, new_id_of_length, Generator, Rng};
 use crate::store::lifecycle::{self, now_ms};
 use crate::store::{Found, Object};
 use serde_json::{json, Value};
@@ -200,6 +203,16 @@ pub fn shape(call: &Call, answer: &mut Value, generator: &mut Generator) {
         );
     }
     set(&mut method_body, &method, details);
+    let fits = |name: &str, value: &Value| echo_fits(call.catalog, call.op, name, value);
+    if !fits("method", &method_body) {
+        method_body = json!({ "type": method });
+    }
+    let echo = |name: &str| {
+        body.get(name)
+            .filter(|value| fits(name, value))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let seed = body
         .get("seed")
         .and_then(Value::as_i64)
@@ -218,12 +231,12 @@ pub fn shape(call: &Call, answer: &mut Value, generator: &mut Generator) {
         "status": "validating_files",
         "trained_tokens": null,
         "training_file": training_file,
-        "validation_file": body.get("validation_file").cloned().unwrap_or(Value::Null),
-        "integrations": body.get("integrations").cloned().unwrap_or(Value::Null),
+        "validation_file": echo("validation_file"),
+        "integrations": echo("integrations"),
         "seed": seed,
         "estimated_finish": null,
         "method": method_body,
-        "metadata": body.get("metadata").cloned().unwrap_or(Value::Null),
+        "metadata": echo("metadata"),
     });
     let mut object = Object::new(JOB, &id, job);
     lifecycle::set_stages(&mut object.extra, &plan.stages);

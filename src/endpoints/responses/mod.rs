@@ -7,7 +7,8 @@
 //!   `output_text` part (JSON valid against `text.format`'s schema when it has one);
 //! - `instructions`, `metadata`, `tools`, `tool_choice`, `text`, `previous_response_id`,
 //!   `conversation`, `temperature`, `top_p`, `truncation`, ... are echoed with the API's
-//!   defaults;
+//!   defaults, each only where it is valid in the answer (`generate::echo_fits`; an array
+//!   keeps the items that are), so an echo never breaks the response schema;
 //! - `max_output_tokens` caps reasoning plus output; when the text is cut the response is
 //!   `incomplete` with `incomplete_details.reason: "max_output_tokens"`;
 //! - `usage.input_tokens` is [`input_tokens`] (what `/responses/input_tokens` answers
@@ -27,7 +28,7 @@ mod stream;
 use crate::endpoints::endpoint::{Call, Continuation, Endpoint};
 use crate::endpoints::models;
 use crate::error::ApiError;
-use crate::generate::{new_id, Generator, Rng};
+use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
 use crate::validate::ValidRequest;
 use base64::Engine;
@@ -70,7 +71,8 @@ pub const INPUT_TOKENS: Endpoint = Endpoint {
 };
 
 fn shape_call(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
-    shape(call.request, call.script, answer, generator);
+    let fits = |name: &str, value: &Value| echo_fits(call.catalog, call.op, name, value);
+    shape(call.request, call.script, answer, generator, &fits);
     if let Some(script) = call.script {
         script::use_response_call_ids(script, answer);
     }
@@ -136,12 +138,14 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Shapes the generated response object into the answer for `request`.
+/// Shapes the generated response object into the answer for `request`, echoing a request
+/// field only where `fits` says it is valid in the answer.
 pub fn shape(
     request: &ValidRequest,
     script: Option<&Scripted>,
     answer: &mut Value,
     generator: &mut Generator<'_>,
+    fits: &dyn Fn(&str, &Value) -> bool,
 ) {
     let body = &request.body;
     let model = request.body_str("model").unwrap_or(DEFAULT_MODEL);
@@ -275,24 +279,55 @@ pub fn shape(
         .filter(|id| id.as_str().is_some_and(|id| id.starts_with("resp_")))
         .cloned()
         .unwrap_or_else(|| json!(new_id(&mut rng, "resp_")));
-    *answer = response_object(body, model, id, now, output, usage, incomplete);
+    let answer_parts = Parts {
+        output,
+        usage,
+        incomplete,
+    };
+    *answer = response_object(body, model, id, now, answer_parts, fits);
 }
 
-/// The response object around `output`, echoing the request's settings.
+/// What a response says: its output items, usage, and whether the output was cut.
+struct Parts {
+    output: Vec<Value>,
+    usage: Value,
+    incomplete: bool,
+}
+
+/// The response object around the output, echoing the request's settings where they are
+/// valid in the answer (`fits`), else the API's defaults.
 fn response_object(
     body: &Value,
     model: &str,
     id: Value,
     now: i64,
-    output: Vec<Value>,
-    usage: Value,
-    incomplete: bool,
+    parts: Parts,
+    fits: &dyn Fn(&str, &Value) -> bool,
 ) -> Value {
-    let echo = |key: &str, default: Value| {
-        body.get(key)
-            .filter(|v| !v.is_null())
-            .cloned()
-            .unwrap_or(default)
+    let Parts {
+        output,
+        usage,
+        incomplete,
+    } = parts;
+    // An array that does not fit as a whole keeps the items that fit (`tools` without the
+    // one whose `server_url` is not a URI).
+    let echo = |key: &str, default: Value| match body.get(key) {
+        None | Some(Value::Null) => default,
+        Some(value) if fits(key, value) => value.clone(),
+        Some(Value::Array(items)) => {
+            let kept: Vec<Value> = items
+                .iter()
+                .filter(|item| fits(key, &Value::Array(vec![(*item).clone()])))
+                .cloned()
+                .collect();
+            let kept = Value::Array(kept);
+            if fits(key, &kept) {
+                kept
+            } else {
+                default
+            }
+        }
+        Some(_) => default,
     };
     let mut object = Map::new();
     object.insert("id".into(), id);
@@ -348,7 +383,7 @@ fn response_object(
         "safety_identifier",
         "user",
     ] {
-        if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
+        if let Some(value) = body.get(key).filter(|v| !v.is_null() && fits(key, v)) {
             object.insert(key.into(), value.clone());
         }
     }

@@ -17,19 +17,19 @@
 //!
 //! The parts: `schema_walk` (the walk over a schema: `$ref`, `allOf`, unions, enums,
 //! objects and arrays), `field_values` (strings and numbers chosen from a field's name
-//! and the conversation), `scalars` (numbers within bounds, strings within formats and
-//! lengths), `regex_sample` (strings that match a `pattern`) and `json_mode` (the keys a
-//! prompt names, for `json_object` output).
+//! and the conversation), `scalars` (numbers within bounds, strings within formats,
+//! lengths and patterns) and `json_mode` (the keys a prompt names, for `json_object`
+//! output).
 
 mod field_values;
 mod json_mode;
-mod regex_sample;
 mod scalars;
 mod schema_walk;
 
+/// Strings that match a `pattern` (the generator's, shared with the spec's schemas).
+pub use crate::generate::sample_regex;
 pub use field_values::{is_place_field, PLACE_FIELDS};
 pub use json_mode::json_mode_schema;
-pub use regex_sample::sample_regex;
 
 use super::text::Context;
 use crate::generate::Rng;

@@ -2,8 +2,8 @@
 //! `pattern`, `format`, `minLength` and `maxLength`.
 
 use super::field_values::{preferred_number, slug};
-use super::regex_sample::sample_regex;
 use super::{Instances, MAX_SIZE};
+use crate::generate::sample_regex;
 use crate::generate::{rfc3339, Rng};
 use serde_json::{Map, Number, Value};
 

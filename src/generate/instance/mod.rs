@@ -4,12 +4,26 @@
 //! component), merges `allOf`, picks one `anyOf` branch, fills every declared property, and
 //! chooses leaf values from the field name and format, so ids carry real prefixes and
 //! timestamps are current. Recursion is bounded: past [`MAX_DEPTH`] only required
-//! properties are filled and arrays stay empty.
+//! properties are filled and arrays stay empty. A string with a `pattern` matches it.
+//!
+//! By default the choices are stable (the first union branch, the first enum value, every
+//! property, one array item), so an answer reads the same for the same seed. A
+//! [`Generator::varied`] generator draws those choices from its random source instead, so
+//! instances made with different seeds cover optional properties, every union branch and
+//! enum value, empty and longer arrays, and map entries: what a property-based test of the
+//! whole spec sends as requests.
+
+mod all_of;
+mod scalars;
+#[cfg(test)]
+mod tests;
+
+pub use scalars::rfc3339;
 
 use super::ids;
 use super::rng::Rng;
 use crate::catalog::SchemaStore;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// Model ids used where the schema wants a model object.
 const MODELS: [&str; 4] = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini"];
@@ -25,6 +39,7 @@ pub struct Generator<'a> {
     pub rng: Rng,
     now: i64,
     stack: Vec<&'a str>,
+    varied: bool,
 }
 
 impl<'a> Generator<'a> {
@@ -41,7 +56,22 @@ impl<'a> Generator<'a> {
             rng,
             now,
             stack: Vec::new(),
+            varied: false,
         }
+    }
+
+    /// The same generator in varied mode: optional properties, union branches, enum values,
+    /// array lengths, map entries, booleans and numbers are drawn from the random source,
+    /// so instances made with different seeds exercise different parts of a schema. Made
+    /// for generating requests; answers keep the stable choices of the default mode.
+    pub fn varied(mut self) -> Generator<'a> {
+        self.varied = true;
+        self
+    }
+
+    /// True one time in `n`.
+    fn one_in(&mut self, n: u64) -> bool {
+        self.rng.below(n) == 0
     }
 
     /// An instance of `schema`.
@@ -78,6 +108,10 @@ impl<'a> Generator<'a> {
             return constant.clone();
         }
         if let Some(options) = keyword(schema, "enum").and_then(Value::as_array) {
+            if self.varied && !options.is_empty() {
+                let pick = self.rng.below(options.len() as u64) as usize;
+                return options[pick].clone();
+            }
             if let Some(first) = options.iter().find(|o| !o.is_null()).or(options.first()) {
                 return first.clone();
             }
@@ -88,13 +122,16 @@ impl<'a> Generator<'a> {
             let mut merged = Map::new();
             for branch in branches {
                 match self.value(branch, field, depth + 1, minimal) {
-                    Value::Object(part) => merged.extend(part),
+                    Value::Object(part) => self.merge_part(&mut merged, branch, part),
                     Value::Null => {}
                     other => return other,
                 }
             }
             let own = self.object(schema, depth, minimal);
-            merged.extend(own);
+            self.merge_part(&mut merged, schema, own);
+            if self.varied {
+                self.settle_nulls(branches, &mut merged, depth, minimal);
+            }
             return self.finish_object(merged);
         }
         if let (Some(branches), Some(_)) = (
@@ -103,12 +140,17 @@ impl<'a> Generator<'a> {
         ) {
             // An object whose `anyOf` only says which properties are required together
             // (`image_url` or `file_id`): fill one branch's and leave the others out.
-            let chosen = branches.first();
-            let wanted = required_of(chosen);
+            let pick = if self.varied {
+                self.rng.below(branches.len() as u64) as usize
+            } else {
+                0
+            };
+            let wanted = required_of(branches.get(pick));
             let excluded: Vec<&str> = branches
                 .iter()
-                .skip(1)
-                .flat_map(|b| required_of(Some(b)))
+                .enumerate()
+                .filter(|(i, _)| *i != pick)
+                .flat_map(|(_, b)| required_of(Some(b)))
                 .filter(|name| !wanted.contains(name))
                 .collect();
             let object = self.object_with(schema, depth, minimal, &wanted, &excluded);
@@ -122,6 +164,12 @@ impl<'a> Generator<'a> {
         }
         let kind = match keyword(schema, "type") {
             Some(Value::String(t)) => t.as_str(),
+            Some(Value::Array(types)) if self.varied && self.one_in(8) => types
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|t| *t == "null")
+                .or_else(|| types.iter().filter_map(Value::as_str).next())
+                .unwrap_or("null"),
             Some(Value::Array(types)) => types
                 .iter()
                 .filter_map(Value::as_str)
@@ -140,6 +188,7 @@ impl<'a> Generator<'a> {
             "string" => Value::String(self.string(schema, field)),
             "integer" => self.integer(schema, field),
             "number" => self.number(schema, field),
+            "boolean" if self.varied => Value::Bool(self.one_in(2)),
             "boolean" => Value::Bool(
                 keyword(schema, "default")
                     .and_then(Value::as_bool)
@@ -154,18 +203,26 @@ impl<'a> Generator<'a> {
     }
 
     /// Prefers a branch that is not `null` and does not recurse into a component already
-    /// being generated.
-    fn pick_branch(&self, branches: &'a [Value]) -> Option<&'a Value> {
-        let is_null = |b: &Value| keyword(b, "type").and_then(Value::as_str) == Some("null");
-        let recurses = |b: &Value| {
-            keyword(b, "$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.rsplit('/').next())
-                .is_some_and(|name| self.stack.contains(&name))
-        };
+    /// being generated: the first such one, or a random one when varied (and then `null`
+    /// one time in eight, where the union allows it).
+    fn pick_branch(&mut self, branches: &'a [Value]) -> Option<&'a Value> {
+        if self.varied {
+            let open: Vec<&'a Value> = branches
+                .iter()
+                .filter(|b| is_open(&self.stack, b))
+                .collect();
+            if let Some(null) = branches.iter().find(|b| is_null(b)) {
+                if open.is_empty() || self.one_in(8) {
+                    return Some(null);
+                }
+            }
+            if !open.is_empty() {
+                return Some(open[self.rng.below(open.len() as u64) as usize]);
+            }
+        }
         branches
             .iter()
-            .find(|b| !is_null(b) && !recurses(b))
+            .find(|b| is_open(&self.stack, b))
             .or_else(|| branches.iter().find(|b| !is_null(b)))
             .or(branches.first())
     }
@@ -200,11 +257,46 @@ impl<'a> Generator<'a> {
                 if minimal && !required.contains(&name_str) {
                     continue;
                 }
+                if self.varied && !required.contains(&name_str) && self.one_in(2) {
+                    continue;
+                }
                 let value = self.value(property, name, depth + 1, minimal);
                 out.insert(name.clone(), value);
             }
+        } else if self.varied && !minimal {
+            self.map_entries(schema, depth, &mut out);
+        }
+        // A required name the schema never declares (`call_id` of a local shell call
+        // output) takes any value; a string read from the name is the likeliest.
+        for name in required {
+            if !out.contains_key(name) && self.declared(schema, name, 0).is_none() {
+                let value = Value::String(self.string(&Value::Null, name));
+                out.insert(name.to_string(), value);
+            }
         }
         out
+    }
+
+    /// Up to two entries of a map (an object with no declared properties but an explicit
+    /// `additionalProperties`), valid against that schema, within `maxProperties`.
+    fn map_entries(&mut self, schema: &'a Value, depth: usize, out: &mut Map<String, Value>) {
+        let values = match keyword(schema, "additionalProperties") {
+            Some(Value::Bool(true)) => &Value::Bool(true),
+            Some(values @ Value::Object(_)) => values,
+            _ => return,
+        };
+        let most = keyword(schema, "maxProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(2)
+            .min(2);
+        for n in 0..self.rng.below(most + 1) {
+            let key = format!("key_{}", n + 1);
+            let value = match values {
+                Value::Object(_) => self.value(values, &key, depth + 1, false),
+                _ => Value::String(format!("value {}", n + 1)),
+            };
+            out.insert(key, value);
+        }
     }
 
     /// A fixture, with a fresh id of the same prefix so that created objects differ.
@@ -255,7 +347,14 @@ impl<'a> Generator<'a> {
         let max = keyword(schema, "maxItems")
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |m| m as usize);
-        let count = if minimal { min } else { min.max(1).min(max) };
+        let count = if minimal {
+            min
+        } else if self.varied {
+            let most = max.min(min.max(1) + 2).max(min);
+            min + self.rng.below((most - min + 1) as u64) as usize
+        } else {
+            min.max(1).min(max)
+        };
         let Some(items) = keyword(schema, "items") else {
             return Value::Array(Vec::new());
         };
@@ -266,92 +365,21 @@ impl<'a> Generator<'a> {
                 .collect(),
         )
     }
-
-    fn string(&mut self, schema: &Value, field: &str) -> String {
-        if let Some(default) = keyword(schema, "default").and_then(Value::as_str) {
-            return default.to_string();
-        }
-        let min = keyword(schema, "minLength")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        let max = keyword(schema, "maxLength")
-            .and_then(Value::as_u64)
-            .map_or(usize::MAX, |m| m as usize);
-        let format = keyword(schema, "format")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let text = match (format, field) {
-            ("date-time", _) => rfc3339(self.now),
-            ("date", _) => rfc3339(self.now)[..10].to_string(),
-            ("uri" | "url", _) => "https://example.com/openai-mock".into(),
-            ("email", _) | (_, "email") => "ada@example.com".into(),
-            ("binary", _) => "file".into(),
-            ("byte", _) => "b3BlbmFpLW1vY2s=".into(),
-            (_, "id") => ids::new_id(&mut self.rng, "id_"),
-            (_, f) if f.ends_with("_id") => {
-                let stem = f.trim_end_matches("_id");
-                ids::new_id(&mut self.rng, &format!("{stem}_"))
-            }
-            (_, "model") => "gpt-4o-2024-08-06".into(),
-            (_, "url" | "image_url" | "download_url") => "https://example.com/openai-mock".into(),
-            (_, "name" | "title" | "filename") => "openai-mock example".into(),
-            (_, "text" | "content" | "message" | "transcript" | "output" | "summary") => {
-                "This is a response from openai-mock.".into()
-            }
-            (_, "system_fingerprint") => format!("fp_{}", self.rng.hex(10)),
-            (_, "" | "item") => "string".into(),
-            (_, f) => f.to_string(),
-        };
-        fit_length(text, min, max)
-    }
-
-    fn integer(&mut self, schema: &Value, field: &str) -> Value {
-        if let Some(default) = keyword(schema, "default").filter(|d| d.is_i64() || d.is_u64()) {
-            return default.clone();
-        }
-        let min = bound(schema, "minimum", "exclusiveMinimum", 1);
-        let max = bound(schema, "maximum", "exclusiveMaximum", -1);
-        let timestamp = is_timestamp(field);
-        let position = field == "index" || field.ends_with("_index");
-        let candidate = if timestamp {
-            self.now
-        } else if position {
-            0
-        } else {
-            1 + self.rng.below(100) as i64
-        };
-        let low = min.unwrap_or(i64::MIN);
-        let high = max.unwrap_or(i64::MAX);
-        Value::from(candidate.clamp(low, high.max(low)))
-    }
-
-    fn number(&mut self, schema: &Value, field: &str) -> Value {
-        if let Some(default) = keyword(schema, "default").filter(|d| d.is_number()) {
-            return default.clone();
-        }
-        if is_timestamp(field) {
-            // Some timestamps are typed `number`; the real API still sends whole seconds.
-            return Value::from(self.now);
-        }
-        let low = keyword(schema, "minimum")
-            .or_else(|| keyword(schema, "exclusiveMinimum"))
-            .and_then(Value::as_f64)
-            .unwrap_or(f64::MIN);
-        let high = keyword(schema, "maximum")
-            .or_else(|| keyword(schema, "exclusiveMaximum"))
-            .and_then(Value::as_f64)
-            .unwrap_or(f64::MAX);
-        let mut value = 0.5_f64.clamp(low, high.max(low));
-        if keyword(schema, "exclusiveMinimum").is_some() && value <= low {
-            value = low + (high.min(low + 1.0) - low) / 2.0;
-        }
-        Number::from_f64(value).map_or(Value::Null, Value::Number)
-    }
 }
 
-/// Whether a field holds a Unix time (`created`, `created_at`, `expires_at`, ...).
-fn is_timestamp(field: &str) -> bool {
-    field == "created" || field.ends_with("_at") || field == "timestamp" || field.ends_with("_time")
+/// Whether a union branch is `{"type": "null"}`.
+fn is_null(branch: &Value) -> bool {
+    keyword(branch, "type").and_then(Value::as_str) == Some("null")
+}
+
+/// Whether a union branch is neither `null` nor a reference to a component already being
+/// generated (`stack`).
+fn is_open(stack: &[&str], branch: &Value) -> bool {
+    let recurses = keyword(branch, "$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .is_some_and(|name| stack.contains(&name));
+    !is_null(branch) && !recurses
 }
 
 /// The `required` names of a schema.
@@ -375,55 +403,4 @@ fn keyword<'v>(schema: &'v Value, name: &str) -> Option<&'v Value> {
     map.iter()
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
-}
-
-fn bound(schema: &Value, inclusive: &str, exclusive: &str, step: i64) -> Option<i64> {
-    keyword(schema, inclusive)
-        .and_then(as_i64_lossy)
-        .or_else(|| {
-            keyword(schema, exclusive)
-                .and_then(as_i64_lossy)
-                .map(|b| b + step)
-        })
-}
-
-fn as_i64_lossy(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
-}
-
-fn fit_length(mut text: String, min: usize, max: usize) -> String {
-    while text.chars().count() < min {
-        text.push('x');
-    }
-    if text.chars().count() > max {
-        text = text.chars().take(max).collect();
-    }
-    text
-}
-
-/// Formats Unix seconds as RFC 3339 UTC, e.g. `2026-11-22T03:04:05Z`.
-///
-/// ```
-/// assert_eq!(openai_mock::generate::rfc3339(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(openai_mock::generate::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-/// ```
-pub fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
 }
