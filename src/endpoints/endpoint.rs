@@ -11,6 +11,7 @@ use crate::services::model::script::Scripted;
 use crate::services::sse::Event;
 use crate::store::Store;
 use crate::validate::ValidRequest;
+use bytes::Bytes;
 use serde_json::Value;
 
 /// Server settings that change what endpoints answer.
@@ -124,6 +125,10 @@ pub struct Endpoint {
     /// then carries `openai-poll-after-ms`, the time until its next stage (looked up in the
     /// store by the answer's `object`, as the store kind, and `id`).
     pub polled: bool,
+    /// The JSON answer as bytes, when it is the same for every request of this call's kind
+    /// (the model list of a namespace without fine-tuned models): serialised once and sent
+    /// as it is, with no generation or serialisation per request. `None` builds the answer.
+    pub prebuilt: fn(&Call) -> Option<Bytes>,
 }
 
 impl Endpoint {
@@ -141,6 +146,7 @@ impl Endpoint {
         bytes: media_of_declared_type,
         continuation: None,
         polled: false,
+        prebuilt: |_| None,
     };
 }
 

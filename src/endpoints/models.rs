@@ -25,6 +25,7 @@ use crate::endpoints::fine_tuning::registry::{self, ModelState};
 use crate::error::ApiError;
 use crate::generate::fnv1a;
 use crate::validate::ValidRequest;
+use bytes::Bytes;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -38,11 +39,13 @@ pub fn known_ids(catalog: &Catalog) -> Cow<'static, [String]> {
     }
 }
 
-/// What the catalog's model enums give: the ids, and the `listModels` answer listing them.
+/// What the catalog's model enums give: the ids, and the `listModels` answer listing them,
+/// as a value and serialised.
 #[derive(Clone)]
 struct Known {
     ids: Vec<String>,
     list: Value,
+    list_bytes: Bytes,
 }
 
 impl Known {
@@ -50,7 +53,12 @@ impl Known {
         let ids = collect_ids(catalog);
         let data: Vec<Value> = ids.iter().map(|id| model(id)).collect();
         let list = json!({"object": "list", "data": data});
-        Known { ids, list }
+        let list_bytes = Bytes::from(serde_json::to_vec(&list).unwrap_or_default());
+        Known {
+            ids,
+            list,
+            list_bytes,
+        }
     }
 }
 
@@ -158,6 +166,14 @@ pub fn check_body_model(call: &Call) -> Result<(), ApiError> {
 /// `GET /models`: every known model, sorted by id, then the namespace's fine-tuned models.
 pub const LIST: Endpoint = Endpoint {
     ops: &["listModels"],
+    // The known models alone, as bytes serialised once, while the namespace has no
+    // fine-tuned model of its own.
+    prebuilt: |call| {
+        if !registry::ready_models(call.store, call.namespace).is_empty() {
+            return None;
+        }
+        Some(known(call.catalog).list_bytes.clone())
+    },
     shape: |call, answer, _| {
         *answer = match known(call.catalog) {
             Cow::Borrowed(known) => known.list.clone(),

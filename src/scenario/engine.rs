@@ -163,13 +163,14 @@ impl Engine {
         headers: &HeaderMap,
         api_key: Option<&str>,
     ) -> Plan {
-        let facts = Facts::of(op, request);
+        // What rules match on (the conversation's texts) is read only when rules exist.
+        let model = request.body.get("model").and_then(Value::as_str);
         let streams = op.stream.is_some() && request.wants_stream();
         let mut plan = Plan {
             remember_answer: endpoint.continuation.is_some(),
             trace: Trace {
                 operation: op.id.clone(),
-                model: facts.model.clone(),
+                model: model.map(str::to_string),
                 retry_count: headers
                     .get("x-stainless-retry-count")
                     .and_then(|v| v.to_str().ok())
@@ -225,7 +226,6 @@ impl Engine {
         }
         if self.limiter.is_active() {
             let key = api_key.unwrap_or("");
-            let model = facts.model.as_deref();
             let body = &request.body;
             match self.limiter.check(
                 key,
@@ -258,6 +258,7 @@ impl Engine {
             finish(&mut plan, overrides, &mut rng);
             return plan;
         }
+        let facts = Facts::of(op, request);
         let conversation = controls.conversation.clone().unwrap_or_else(|| {
             self.conversations
                 .conversation_of(endpoint, request, &facts)
@@ -309,27 +310,25 @@ impl Engine {
         plan
     }
 
-    /// Logs one answered request (see [`log::ReceivedRequest`]); `trace` is `None` for requests that
-    /// never reached [`Engine::plan`] (unknown routes, bad keys, invalid bodies).
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
-        &self,
-        method: &str,
-        path: &str,
-        operation: Option<&str>,
-        status: u16,
-        request_id: &str,
-        trace: Option<&Trace>,
-        elapsed: Duration,
-    ) {
-        let trace = trace.cloned().unwrap_or_default();
+    /// Logs one answered request (see [`log::ReceivedRequest`]), moving its parts in.
+    pub fn record(&self, received: Received) {
+        let Received {
+            method,
+            path,
+            operation,
+            status,
+            request_id,
+            trace,
+            elapsed,
+        } = received;
+        let trace = trace.unwrap_or_default();
         self.log.record(log::ReceivedRequest {
             seq: 0,
             at_ms: unix_ms().saturating_sub(elapsed.as_millis() as u64),
-            request_id: request_id.to_string(),
-            method: method.to_string(),
-            path: path.to_string(),
-            operation: operation.map(str::to_string),
+            request_id,
+            method,
+            path,
+            operation,
             status: if trace.dropped { 0 } else { status },
             trace,
             duration_ms: elapsed.as_secs_f64() * 1000.0,
@@ -376,6 +375,26 @@ fn next_step<'a>(
     };
     *count += 1;
     Some((rule, step_index, step))
+}
+
+/// One answered request, as the server hands it to [`Engine::record`].
+#[derive(Debug)]
+pub struct Received {
+    /// HTTP method.
+    pub method: String,
+    /// The path as sent.
+    pub path: String,
+    /// The matched operation.
+    pub operation: Option<String>,
+    /// The answer's status.
+    pub status: u16,
+    /// The `x-request-id` it was answered with.
+    pub request_id: String,
+    /// What the scenario engine did; `None` for requests that never reached
+    /// [`Engine::plan`] (unknown routes, bad keys, invalid bodies).
+    pub trace: Option<Trace>,
+    /// Time until the answer's head was ready.
+    pub elapsed: Duration,
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub mod rules;
 pub mod template;
 
 pub use crate::services::model::script::{Scripted, ScriptedToolCall};
-pub use engine::{Engine, Settings};
+pub use engine::{Engine, Received, Settings};
 pub use facts::Facts;
 pub use faults::{Failure, SimulatedError};
 pub use latency::{Overrides, StreamPlan};

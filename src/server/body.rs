@@ -90,10 +90,7 @@ impl RequestBody {
         }
         // Until this returns, the state says `Abandoned`: a read cut short (by the request
         // timeout, say) leaves the rest of the body in the connection.
-        let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
-            poem::error::ReadBodyError::PayloadTooLarge => ApiError::body_too_large(limit),
-            other => ApiError::invalid_request(format!("Could not read the request body: {other}")),
-        })?;
+        let bytes = read_within(body, limit, self.declared).await?;
         self.state = State::Read;
         Ok(bytes)
     }
@@ -135,6 +132,45 @@ impl RequestBody {
             }
         }
         true
+    }
+}
+
+/// Reads `body` whole into one buffer, or refuses it with a 413 once it passes `limit`.
+///
+/// A declared length is allocated once, up front. A body of unknown length (chunked) is
+/// copied frame by frame into blocks of its own, so the connection's read buffers are
+/// released at once, and the blocks are joined once at the end; a body refused at the
+/// limit never holds more than the limit.
+async fn read_within(body: Body, limit: usize, declared: Option<usize>) -> Result<Bytes, ApiError> {
+    let failed = |e: std::io::Error| {
+        ApiError::invalid_request(format!("Could not read the request body: {e}"))
+    };
+    let mut frames = body.into_bytes_stream();
+    if let Some(length) = declared {
+        let mut buffer = bytes::BytesMut::with_capacity(length);
+        while let Some(frame) = frames.next().await {
+            let frame = frame.map_err(failed)?;
+            if buffer.len() + frame.len() > limit {
+                return Err(ApiError::body_too_large(limit));
+            }
+            buffer.extend_from_slice(&frame);
+        }
+        return Ok(buffer.freeze());
+    }
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    let mut total = 0;
+    while let Some(frame) = frames.next().await {
+        let frame = frame.map_err(failed)?;
+        total += frame.len();
+        if total > limit {
+            return Err(ApiError::body_too_large(limit));
+        }
+        blocks.push(frame.to_vec());
+    }
+    match blocks.len() {
+        0 => Ok(Bytes::new()),
+        1 => Ok(Bytes::from(blocks.swap_remove(0))),
+        _ => Ok(Bytes::from(blocks.concat())),
     }
 }
 

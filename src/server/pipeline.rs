@@ -198,7 +198,6 @@ impl Pipeline {
                 credentials.key.as_deref(),
             )
         });
-        record.scenario = Some(plan.trace.clone());
         if !plan.delay.is_zero() {
             tokio::time::sleep(plan.delay).await;
         }
@@ -211,6 +210,7 @@ impl Pipeline {
             }
         };
         add_headers(&mut response, &plan.headers);
+        record.scenario = Some(plan.trace);
         Ok(response)
     }
 
@@ -294,6 +294,14 @@ impl Pipeline {
     /// The answer to a valid request the scenario engine lets through: the endpoint's (or a
     /// rule's) body, as JSON, a stream or bytes.
     fn respond(&self, endpoint: &Endpoint, call: &Call, raw_body: &Bytes, plan: &Plan) -> Response {
+        if matches!(plan.outcome, scenario::Outcome::Normal) && !(endpoint.wants_stream)(call) {
+            if let Some(bytes) = (endpoint.prebuilt)(call) {
+                return Response::builder()
+                    .status(StatusCode::from_u16(call.op.response.status).unwrap_or(StatusCode::OK))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from_bytes(bytes));
+            }
+        }
         let (mut generator, mut answer) = self.shaped(endpoint, call, raw_body, plan);
         let op = call.op;
         let mut status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
@@ -461,7 +469,7 @@ fn stream_response(
         events = latency::rechunk(events, tokens, encoding);
     }
     let body = if plan.stream.is_immediate() {
-        Body::from_string(events.iter().map(Event::encode).collect())
+        Body::from_string(crate::services::sse::encode_all(&events))
     } else {
         Body::from_bytes_stream(latency::paced_events(
             endpoint.typed_stream_errors,
@@ -573,28 +581,29 @@ impl PoemEndpoint for Pipeline {
         body.finish(&mut response, deadline).await;
         let elapsed = started.elapsed();
         let request_id = request_id(started);
-        if record.outcome != Outcome::Builtin {
-            self.settings.scenarios.record(
-                &method,
-                &path,
-                record.operation.as_deref(),
-                response.status().as_u16(),
-                &request_id,
-                record.scenario.as_ref(),
-                elapsed,
-            );
-        }
-        add_standard_headers(&mut response, elapsed.as_millis(), request_id);
+        let status = response.status().as_u16();
         tracing::info!(
             target: "openai_mock::request",
             %method,
             %path,
             operation = record.operation.as_deref().unwrap_or("-"),
-            status = response.status().as_u16(),
+            status,
             ms = elapsed.as_secs_f64() * 1000.0,
             validation = record.outcome.as_str(),
             key = %credentials.masked(),
         );
+        if record.outcome != Outcome::Builtin {
+            self.settings.scenarios.record(scenario::Received {
+                method,
+                path,
+                operation: record.operation.take(),
+                status,
+                request_id: request_id.clone(),
+                trace: record.scenario.take(),
+                elapsed,
+            });
+        }
+        add_standard_headers(&mut response, elapsed.as_millis(), request_id);
         Ok(response)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
-use poem::http::{header, HeaderValue, StatusCode};
+use poem::http::{header, HeaderName, HeaderValue, StatusCode};
 use poem::{Body, Response};
 use serde_json::Value;
 use std::time::Instant;
@@ -39,34 +39,70 @@ pub fn add_headers(response: &mut Response, headers: &[(String, String)]) {
     }
 }
 
-/// A fresh `x-request-id` value: `req_` and 32 hex digits, unique per process.
-pub fn request_id(started: Instant) -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let seed = fnv1a(&[&n.to_le_bytes(), format!("{started:?}").as_bytes()]);
-    format!("req_{}", Rng::new(seed).hex(32))
+/// A fresh `x-request-id` value: `req_` and 32 hex digits, unique per process. `_started`
+/// is kept for callers that time the request; the id comes from a process-wide counter mixed
+/// with a per-process salt, so no per-request formatting is needed beyond the hex digits.
+pub fn request_id(_started: Instant) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    static SALT: OnceLock<u64> = OnceLock::new();
+    let salt = *SALT.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        fnv1a(&[&nanos.to_le_bytes(), &std::process::id().to_le_bytes()])
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut rng = Rng::new(fnv1a(&[&salt.to_le_bytes(), &n.to_le_bytes()]));
+    let mut id = String::with_capacity(36);
+    id.push_str("req_");
+    id.push_str(&rng.hex(32));
+    id
 }
+
+/// The constant headers every answer carries, prebuilt once: `openai-version` and the
+/// plausible `x-ratelimit-*` values (kept when a configured rate limit already set real ones).
+const CONSTANT_HEADERS: [(HeaderName, HeaderValue, bool); 7] = [
+    constant("openai-version", OPENAI_VERSION, false),
+    constant("x-ratelimit-limit-requests", "10000", true),
+    constant("x-ratelimit-remaining-requests", "9999", true),
+    constant("x-ratelimit-reset-requests", "6ms", true),
+    constant("x-ratelimit-limit-tokens", "30000000", true),
+    constant("x-ratelimit-remaining-tokens", "29999000", true),
+    constant("x-ratelimit-reset-tokens", "2ms", true),
+];
+
+/// A constant header, and whether a configured rate limit may have set it already.
+const fn constant(
+    name: &'static str,
+    value: &'static str,
+    rate_limit: bool,
+) -> (HeaderName, HeaderValue, bool) {
+    (
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+        rate_limit,
+    )
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static PROCESSING_MS: HeaderName = HeaderName::from_static("openai-processing-ms");
 
 /// The headers every answer carries: `x-request-id`, `openai-processing-ms`,
 /// `openai-version` and `x-ratelimit-*` (plausible values, unless a configured rate limit
-/// already set real ones).
+/// already set real ones). The constant ones are static header values: nothing is formatted
+/// or allocated for them per request.
 pub fn add_standard_headers(response: &mut Response, elapsed_ms: u128, request_id: String) {
     let headers = response.headers_mut();
-    let mut set = |name: &'static str, value: String| {
-        if name.starts_with("x-ratelimit-") && headers.contains_key(name) {
-            return;
+    if let Ok(value) = HeaderValue::from_maybe_shared(bytes::Bytes::from(request_id)) {
+        headers.insert(REQUEST_ID.clone(), value);
+    }
+    headers.insert(PROCESSING_MS.clone(), HeaderValue::from(elapsed_ms as u64));
+    for (name, value, rate_limit) in &CONSTANT_HEADERS {
+        if *rate_limit && headers.contains_key(name) {
+            continue;
         }
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    };
-    set("x-request-id", request_id);
-    set("openai-processing-ms", elapsed_ms.to_string());
-    set("openai-version", OPENAI_VERSION.to_string());
-    set("x-ratelimit-limit-requests", "10000".into());
-    set("x-ratelimit-remaining-requests", "9999".into());
-    set("x-ratelimit-reset-requests", "6ms".into());
-    set("x-ratelimit-limit-tokens", "30000000".into());
-    set("x-ratelimit-remaining-tokens", "29999000".into());
-    set("x-ratelimit-reset-tokens", "2ms".into());
+        headers.insert(name.clone(), value.clone());
+    }
 }

@@ -50,11 +50,36 @@ impl Event {
 
     /// The event in wire format, ending with the blank line.
     pub fn encode(&self) -> String {
-        match &self.name {
-            Some(name) => format!("event: {name}\ndata: {}\n\n", self.data),
-            None => format!("data: {}\n\n", self.data),
-        }
+        let mut out = String::with_capacity(self.encoded_len());
+        self.encode_into(&mut out);
+        out
     }
+
+    /// Appends the event in wire format to `out`, with no allocation of its own.
+    pub fn encode_into(&self, out: &mut String) {
+        if let Some(name) = &self.name {
+            out.push_str("event: ");
+            out.push_str(name);
+            out.push('\n');
+        }
+        out.push_str("data: ");
+        out.push_str(&self.data);
+        out.push_str("\n\n");
+    }
+
+    /// The length of the event in wire format.
+    pub fn encoded_len(&self) -> usize {
+        self.name.as_ref().map_or(0, |name| name.len() + 8) + self.data.len() + 8
+    }
+}
+
+/// `events` in wire format, one after the other, in one buffer sized once.
+pub fn encode_all(events: &[Event]) -> String {
+    let mut out = String::with_capacity(events.iter().map(Event::encoded_len).sum());
+    for event in events {
+        event.encode_into(&mut out);
+    }
+    out
 }
 
 /// Named events for each of `values` (see [`Event::typed`]).

@@ -27,13 +27,27 @@ pub fn chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
         }
     }
     base.insert("object".into(), json!("chat.completion.chunk"));
+    // Every chunk starts with the same fields: they are serialised once, and each chunk adds
+    // only its `choices` (and `"usage": null` when usage comes last).
+    let mut prefix = Value::Object(base.clone()).to_string();
+    prefix.pop();
+    prefix.push_str(if base.is_empty() {
+        "\"choices\":"
+    } else {
+        ",\"choices\":"
+    });
+    let suffix = if include_usage {
+        ",\"usage\":null}"
+    } else {
+        "}"
+    };
     let chunk = |choices: Value| {
-        let mut chunk = base.clone();
-        chunk.insert("choices".into(), choices);
-        if include_usage {
-            chunk.insert("usage".into(), Value::Null);
-        }
-        Value::Object(chunk)
+        let choices = choices.to_string();
+        let mut data = String::with_capacity(prefix.len() + choices.len() + suffix.len());
+        data.push_str(&prefix);
+        data.push_str(&choices);
+        data.push_str(suffix);
+        Event { name: None, data }
     };
     let delta = |index: &Value, delta: Value, logprobs: Value, finish: Value| json!([{ "index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish }]);
     let mut events = Vec::new();
@@ -124,7 +138,6 @@ pub fn chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
             .unwrap_or(json!("stop"));
         events.push(chunk(delta(&index, json!({}), Value::Null, finish)));
     }
-    let mut events: Vec<Event> = events.iter().map(Event::data).collect();
     if include_usage {
         let mut last = base.clone();
         last.insert("choices".into(), json!([]));
