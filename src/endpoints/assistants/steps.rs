@@ -76,7 +76,8 @@ pub fn run_steps(call: &Call, run: &str, now_ms: u64) -> Vec<Value> {
 
 /// Whether the query's `include[]` asks for file search results.
 pub fn includes_results(call: &Call) -> bool {
-    match call.request.query.get("include") {
+    let query = &call.request.query;
+    match query.get("include").or_else(|| query.get("include[]")) {
         Some(Value::Array(items)) => items.iter().any(|i| i == INCLUDE_RESULTS),
         Some(Value::String(one)) => one == INCLUDE_RESULTS,
         _ => false,
