@@ -25,7 +25,7 @@ pub const CREATE: Endpoint = Endpoint {
     },
     shape: |call, answer, generator| {
         let thread = path_param(call, "thread_id");
-        *answer = add_message(call, thread, &call.request.body, None, generator);
+        *answer = add_message(call, thread, &call.request.body, generator);
     },
     ..Endpoint::GENERIC
 };
@@ -137,14 +137,8 @@ pub fn content(given: Option<&Value>) -> Value {
 }
 
 /// Stores a message a client sends (`role`, `content`, `attachments`, `metadata`) in
-/// `thread`, completed at once; `run` names the run whose `additional_messages` it is.
-pub fn add_message(
-    call: &Call,
-    thread: &str,
-    request: &Value,
-    run: Option<&str>,
-    generator: &mut Generator,
-) -> Value {
+/// `thread`, completed at once.
+pub fn add_message(call: &Call, thread: &str, request: &Value, generator: &mut Generator) -> Value {
     let id = new_id(&mut generator.rng, "msg_");
     let mut message = body(&id, thread, generator.now());
     set(
@@ -165,9 +159,6 @@ pub fn add_message(
     );
     set(&mut message, "status", json!("completed"));
     set(&mut message, "completed_at", json!(generator.now()));
-    if let Some(run) = run {
-        set(&mut message, "run_id", json!(run));
-    }
     put_child(call, message.clone(), thread, 0, Vec::new());
     message
 }

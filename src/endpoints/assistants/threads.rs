@@ -96,7 +96,7 @@ pub fn create_thread(call: &Call, body: &Value, generator: &mut Generator) -> Va
     }
     let given = body.get("messages").and_then(Value::as_array);
     for message in given.into_iter().flatten() {
-        add_message(call, &id, message, None, generator);
+        add_message(call, &id, message, generator);
     }
     thread
 }

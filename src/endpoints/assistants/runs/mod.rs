@@ -223,7 +223,7 @@ fn start(call: &Call, thread: &str, new_thread: bool, generator: &mut Generator)
     });
     let extra_messages = body.get("additional_messages").and_then(Value::as_array);
     for message in extra_messages.into_iter().flatten() {
-        add_message(call, thread, message, None, generator);
+        add_message(call, thread, message, generator);
     }
     let thread_resources = match call.store.get(call.namespace, threads::KIND, thread) {
         Found::Live(t) => t.body.get("tool_resources").cloned(),
