@@ -3,8 +3,7 @@
 //! step and completes with the run). Listed with `order`, `after`, `before`, `limit` and
 //! `run_id`; retrieved, modified (metadata) and deleted.
 
-use super::threads::find_thread;
-use super::{deleted, field_or, find, missing, put_child, shown};
+use super::{deleted, field_or, find, find_thread, missing, put_child, shown};
 use crate::endpoints::stored::{page, path_param, set};
 use crate::endpoints::{Call, Endpoint};
 use crate::error::ApiError;
@@ -13,14 +12,14 @@ use crate::store::{lifecycle, Object};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// The store kind of messages (their parent is the thread).
-pub const KIND: &str = "thread.message";
+pub use super::MESSAGE_KIND as KIND;
 
 /// `POST /threads/{thread_id}/messages`.
 pub const CREATE: Endpoint = Endpoint {
     ops: &["createMessage"],
     check: |call| {
         find_thread(call)?;
+        check_content(call.request.body.get("content"), "")?;
         call.store.check_room(4096)
     },
     shape: |call, answer, generator| {
@@ -181,4 +180,68 @@ pub fn body(id: &str, thread: &str, created_at: i64) -> Value {
         "attachments": [],
         "metadata": {},
     })
+}
+
+/// Refuses image parts whose `image_url.url` is not an absolute URL (`scheme:rest`, no
+/// spaces), as the real API does; `prefix` names where the message sits in the request
+/// (`messages[0].`).
+pub fn check_content(content: Option<&Value>, prefix: &str) -> Result<(), ApiError> {
+    let parts = content.and_then(Value::as_array).into_iter().flatten();
+    for (index, part) in parts.enumerate() {
+        let Some(url) = part.pointer("/image_url/url").and_then(Value::as_str) else {
+            continue;
+        };
+        if !is_url(url) {
+            let param = format!("{prefix}content[{index}].image_url.url");
+            return Err(ApiError::invalid_request(format!(
+                "Invalid '{param}': Expected a valid URL, but got a value with an invalid format."
+            ))
+            .with_param(param)
+            .with_code("invalid_value"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses the first message of `messages` (a request's list) whose content
+/// [`check_content`] refuses; `param` names the list (`messages`, `additional_messages`).
+pub fn check_messages(messages: Option<&Value>, param: &str) -> Result<(), ApiError> {
+    let items = messages.and_then(Value::as_array).into_iter().flatten();
+    for (index, message) in items.enumerate() {
+        check_content(message.get("content"), &format!("{param}[{index}]."))?;
+    }
+    Ok(())
+}
+
+/// Whether `text` is an absolute URL: a scheme (a letter, then letters, digits, `+`, `-`,
+/// `.`), a colon, and something after it, without whitespace.
+fn is_url(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !text.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_urls_must_be_urls() {
+        assert!(is_url("https://example.com/a.png"));
+        assert!(is_url("data:image/png;base64,AAAA"));
+        assert!(!is_url(""));
+        assert!(!is_url("example.com/a.png"));
+        assert!(!is_url("https://exa mple.com"));
+        let content = json!([{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": ""}}]);
+        let error = check_content(Some(&content), "messages[2].").unwrap_err();
+        assert_eq!(
+            error.param.as_deref(),
+            Some("messages[2].content[1].image_url.url")
+        );
+    }
 }

@@ -28,6 +28,14 @@ use std::sync::Arc;
 
 /// The store kind of assistants.
 pub const KIND: &str = "assistant";
+/// The store kind of threads.
+pub const THREAD_KIND: &str = "thread";
+/// The store kind of messages (their parent is the thread).
+pub const MESSAGE_KIND: &str = "thread.message";
+/// The store kind of runs (their parent is the thread).
+pub const RUN_KIND: &str = "thread.run";
+/// The store kind of run steps (their parent is the run).
+pub const STEP_KIND: &str = "thread.run.step";
 
 /// `POST /assistants`.
 pub const CREATE: Endpoint = Endpoint {
@@ -127,6 +135,23 @@ pub fn missing(noun: &str, id: &str) -> ApiError {
     let mut error = not_found(noun, id);
     error.message = format!("No {noun} found with id '{id}'.");
     error
+}
+
+/// The thread named by path parameter `thread_id`.
+pub fn find_thread(call: &Call) -> Result<Option<Arc<Object>>, ApiError> {
+    find(call, THREAD_KIND, path_param(call, "thread_id"), "thread")
+}
+
+/// The run named by the path (its thread must exist; a run of another thread is unknown).
+pub fn find_run(call: &Call) -> Result<Option<Arc<Object>>, ApiError> {
+    find_thread(call)?;
+    let id = path_param(call, "run_id");
+    let run = find(call, RUN_KIND, id, "run")?;
+    match run {
+        Some(run) if run.parent.as_deref() == Some(path_param(call, "thread_id")) => Ok(Some(run)),
+        Some(_) if call.store.settings.strict_ids => Err(missing("run", id)),
+        _ => Ok(None),
+    }
 }
 
 /// The assistant named by the path.

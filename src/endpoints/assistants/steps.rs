@@ -6,8 +6,7 @@
 //! when `include[]` holds `step_details.tool_calls[*].file_search.results[*].content`, as
 //! the real API does.
 
-use super::runs::find_run;
-use super::{find, missing, shown};
+use super::{find, find_run, missing, shown};
 use crate::endpoints::stored::{page, path_param};
 use crate::endpoints::{Call, Endpoint};
 use crate::error::ApiError;
@@ -16,8 +15,7 @@ use crate::generate::Rng;
 use crate::store::lifecycle;
 use serde_json::{json, Value};
 
-/// The store kind of run steps (their parent is the run).
-pub const KIND: &str = "thread.run.step";
+pub use super::STEP_KIND as KIND;
 
 /// The `include[]` value that shows file search results.
 pub const INCLUDE_RESULTS: &str = "step_details.tool_calls[*].file_search.results[*].content";

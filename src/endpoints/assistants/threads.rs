@@ -1,23 +1,24 @@
 //! Threads: created empty or with messages, retrieved, modified (metadata and tool
 //! resources) and deleted, which deletes their messages, runs and run steps too.
 
-use super::messages::{self, add_message};
-use super::{deleted, field_or, find, modify, runs, steps, tool_resources};
-use crate::endpoints::stored::{current, path_param};
+use super::messages::{add_message, check_messages};
+use super::{deleted, field_or, find_thread, modify, tool_resources};
+use super::{MESSAGE_KIND, RUN_KIND, STEP_KIND};
+use crate::endpoints::stored::current;
 use crate::endpoints::{Call, Endpoint};
-use crate::error::ApiError;
 use crate::generate::{new_id, Generator};
 use crate::store::Object;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-/// The store kind of threads.
-pub const KIND: &str = "thread";
+pub use super::THREAD_KIND as KIND;
 
 /// `POST /threads`.
 pub const CREATE: Endpoint = Endpoint {
     ops: &["createThread"],
-    check: |call| call.store.check_room(4096),
+    check: |call| {
+        check_messages(call.request.body.get("messages"), "messages")?;
+        call.store.check_room(4096)
+    },
     shape: |call, answer, generator| {
         *answer = create_thread(call, &call.request.body, generator);
     },
@@ -72,11 +73,6 @@ pub const DELETE: Endpoint = Endpoint {
     ..Endpoint::GENERIC
 };
 
-/// The thread named by path parameter `thread_id`.
-pub fn find_thread(call: &Call) -> Result<Option<Arc<Object>>, ApiError> {
-    find(call, KIND, path_param(call, "thread_id"), "thread")
-}
-
 /// Stores a thread from a `CreateThreadRequest` body (`messages`, `tool_resources`,
 /// `metadata`) with its messages; the thread as answered.
 pub fn create_thread(call: &Call, body: &Value, generator: &mut Generator) -> Value {
@@ -104,14 +100,14 @@ pub fn create_thread(call: &Call, body: &Value, generator: &mut Generator) -> Va
 /// Deletes a thread with its messages, its runs and their steps.
 fn delete_thread(call: &Call, id: &str) {
     let ns = call.namespace;
-    for message in call.store.list(ns, messages::KIND, Some(id)) {
-        call.store.delete(ns, messages::KIND, &message.id);
+    for message in call.store.list(ns, MESSAGE_KIND, Some(id)) {
+        call.store.delete(ns, MESSAGE_KIND, &message.id);
     }
-    for run in call.store.list(ns, runs::KIND, Some(id)) {
-        for step in call.store.list(ns, steps::KIND, Some(&run.id)) {
-            call.store.delete(ns, steps::KIND, &step.id);
+    for run in call.store.list(ns, RUN_KIND, Some(id)) {
+        for step in call.store.list(ns, STEP_KIND, Some(&run.id)) {
+            call.store.delete(ns, STEP_KIND, &step.id);
         }
-        call.store.delete(ns, runs::KIND, &run.id);
+        call.store.delete(ns, RUN_KIND, &run.id);
     }
     call.store.delete(ns, KIND, id);
 }

@@ -20,9 +20,9 @@
 pub mod stream;
 pub mod work;
 
-use super::messages::{add_message, thread_messages, KIND as MESSAGE_KIND};
-use super::threads::{self, create_thread, find_thread};
-use super::{field_or, find, shown, vector_store_ids};
+use super::messages::{add_message, check_messages, thread_messages, KIND as MESSAGE_KIND};
+use super::threads::create_thread;
+use super::{field_or, find, find_run, find_thread, shown, vector_store_ids, THREAD_KIND};
 use crate::endpoints::stored::{current, page, path_param, set};
 use crate::endpoints::{Call, Endpoint};
 use crate::error::ApiError;
@@ -30,17 +30,19 @@ use crate::generate::{new_id, Generator};
 use crate::store::lifecycle::{self, Stage};
 use crate::store::{Found, Object};
 use serde_json::{json, Value};
-use std::sync::Arc;
 use work::{conversation, schedule, think, EXPIRES_AFTER_SECS};
 
-/// The store kind of runs (their parent is the thread).
-pub const KIND: &str = "thread.run";
+pub use super::RUN_KIND as KIND;
 
 /// `POST /threads/{thread_id}/runs`.
 pub const CREATE: Endpoint = Endpoint {
     ops: &["createRun"],
     check: |call| {
         find_thread(call)?;
+        check_messages(
+            call.request.body.get("additional_messages"),
+            "additional_messages",
+        )?;
         check_assistant(call)
     },
     shape: |call, answer, generator| {
@@ -56,7 +58,11 @@ pub const CREATE: Endpoint = Endpoint {
 /// `POST /threads/runs`.
 pub const CREATE_AND_RUN: Endpoint = Endpoint {
     ops: &["createThreadAndRun"],
-    check: check_assistant,
+    check: |call| {
+        let messages = call.request.body.pointer("/thread/messages");
+        check_messages(messages, "thread.messages")?;
+        check_assistant(call)
+    },
     shape: |call, answer, generator| {
         let given = call
             .request
@@ -138,18 +144,6 @@ pub const SUBMIT_TOOL_OUTPUTS: Endpoint = Endpoint {
     ..Endpoint::GENERIC
 };
 
-/// The run named by the path (its thread must exist; a run of another thread is unknown).
-pub fn find_run(call: &Call) -> Result<Option<Arc<Object>>, ApiError> {
-    find_thread(call)?;
-    let id = path_param(call, "run_id");
-    let run = find(call, KIND, id, "run")?;
-    match run {
-        Some(run) if run.parent.as_deref() == Some(path_param(call, "thread_id")) => Ok(Some(run)),
-        Some(_) if call.store.settings.strict_ids => Err(super::missing("run", id)),
-        _ => Ok(None),
-    }
-}
-
 /// A named assistant must exist under strict ids, and must not have been deleted.
 fn check_assistant(call: &Call) -> Result<(), ApiError> {
     let id = call.request.body_str("assistant_id").unwrap_or_default();
@@ -225,7 +219,7 @@ fn start(call: &Call, thread: &str, new_thread: bool, generator: &mut Generator)
     for message in extra_messages.into_iter().flatten() {
         add_message(call, thread, message, generator);
     }
-    let thread_resources = match call.store.get(call.namespace, threads::KIND, thread) {
+    let thread_resources = match call.store.get(call.namespace, THREAD_KIND, thread) {
         Found::Live(t) => t.body.get("tool_resources").cloned(),
         _ => None,
     };
@@ -307,7 +301,7 @@ fn cancel(call: &Call, answer: &mut Value, _: &mut Generator) {
     });
     let ns = call.namespace;
     let thread = run.parent.clone().unwrap_or_default();
-    let steps = call.store.list(ns, super::steps::KIND, Some(&run.id));
+    let steps = call.store.list(ns, super::STEP_KIND, Some(&run.id));
     let messages = call
         .store
         .list(ns, MESSAGE_KIND, Some(&thread))
@@ -503,7 +497,7 @@ fn complete_calls(
     let mut done = Vec::new();
     for step in call
         .store
-        .list(call.namespace, super::steps::KIND, Some(&run.id))
+        .list(call.namespace, super::STEP_KIND, Some(&run.id))
     {
         let Some(now) = shown(&step, now_ms) else {
             continue;

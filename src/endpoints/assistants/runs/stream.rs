@@ -15,8 +15,8 @@
 //! join into exactly the stored message text.
 
 use super::super::steps::{includes_results, presented};
-use super::super::{shown, threads};
-use super::KIND;
+use super::super::RUN_KIND as KIND;
+use super::super::{shown, MESSAGE_KIND, STEP_KIND, THREAD_KIND};
 use crate::endpoints::stored::current;
 use crate::endpoints::Call;
 use crate::services::sse::{token_deltas, Event};
@@ -54,7 +54,7 @@ pub fn events(call: &Call, answer: Option<&Value>) -> Option<Vec<Event>> {
     if turn["new_thread"] == true {
         if let Found::Live(thread) = call.store.get(
             call.namespace,
-            threads::KIND,
+            THREAD_KIND,
             &run.body["thread_id"].as_str().unwrap_or_default(),
         ) {
             out.push(event("thread.created", &current(&thread)));
@@ -69,7 +69,7 @@ pub fn events(call: &Call, answer: Option<&Value>) -> Option<Vec<Event>> {
         out.push(event("thread.run.queued", &run.body));
     }
     for id in ids(&turn["done"]) {
-        if let Some(step) = child(call, super::super::steps::KIND, &id, now) {
+        if let Some(step) = child(call, STEP_KIND, &id, now) {
             out.push(event(
                 "thread.run.step.completed",
                 &presented(step, include),
@@ -94,7 +94,7 @@ pub fn events(call: &Call, answer: Option<&Value>) -> Option<Vec<Event>> {
             let Some(last_view) = shown(&object, now) else {
                 continue;
             };
-            if object.kind == super::super::messages::KIND {
+            if object.kind == MESSAGE_KIND {
                 message_events(
                     &mut out,
                     &initial,
@@ -150,12 +150,12 @@ fn ids(value: &Value) -> Vec<String> {
 
 /// A step or message of the turn, by id.
 fn stored(call: &Call, id: &str) -> Option<std::sync::Arc<Object>> {
-    [super::super::steps::KIND, super::super::messages::KIND]
-        .iter()
-        .find_map(|kind| match call.store.get(call.namespace, kind, id) {
+    [STEP_KIND, MESSAGE_KIND].iter().find_map(|kind| {
+        match call.store.get(call.namespace, kind, id) {
             Found::Live(object) => Some(object),
             _ => None,
-        })
+        }
+    })
 }
 
 fn child(call: &Call, kind: &str, id: &str, now: u64) -> Option<Value> {
