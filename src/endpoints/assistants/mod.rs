@@ -19,6 +19,7 @@ pub mod steps;
 pub mod threads;
 
 use super::stored::{current, page, path_param, set};
+use super::vector_stores::string_array;
 use super::{Call, Endpoint};
 use crate::error::ApiError;
 use crate::generate::{new_id, Generator};
@@ -254,16 +255,7 @@ pub fn tool_resources(given: Option<&Value>) -> Value {
 
 /// The vector store ids in a `tool_resources` value.
 pub fn vector_store_ids(resources: Option<&Value>) -> Vec<String> {
-    resources
-        .and_then(|r| r.pointer("/file_search/vector_store_ids"))
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    string_array(resources.and_then(|r| r.pointer("/file_search/vector_store_ids")))
 }
 
 /// Stores `body` (an object with its `object` kind and `id`) as a child of `parent` that

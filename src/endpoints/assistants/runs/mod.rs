@@ -225,24 +225,13 @@ fn start(call: &Call, thread: &str, new_thread: bool, generator: &mut Generator)
     };
     let mut stores = vector_store_ids(thread_resources.as_ref());
     stores.extend(vector_store_ids(assistant.get("tool_resources")));
-    let messages = thread_messages(call, thread, now_ms);
-    let chat = conversation(&run, &messages, &[], &[]);
-    let work = think(
+    let (work, phase) = take_turn(
         call,
         &run,
-        &chat,
+        (&[], &[]),
         &stores,
-        messages.len(),
-        &mut generator.rng,
-    );
-    let phase = schedule(
-        call,
-        &run,
-        &work,
-        (now_ms, turn_ms(call)),
-        true,
-        (0, 0),
-        &mut generator.rng,
+        (now_ms, true, (0, 0)),
+        generator,
     );
     let mut object = Object::new(KIND, &id, run);
     object.parent = Some(thread.to_string());
@@ -262,6 +251,27 @@ fn start(call: &Call, thread: &str, new_thread: bool, generator: &mut Generator)
         tracing::warn!(%id, message = %error.message, "run not stored");
     }
     answer
+}
+
+/// Decides and schedules one turn of `run` on its thread's messages as of `now_ms` (and the
+/// `answered` calls with their outputs, when it resumes): the work and its phase.
+/// `first` is whether this is the run's first turn, `before` the usage of earlier turns.
+fn take_turn(
+    call: &Call,
+    run: &Value,
+    answered: (&[Value], &[Value]),
+    stores: &[String],
+    (now_ms, first, before): (u64, bool, (u64, u64)),
+    generator: &mut Generator,
+) -> (work::Work, work::Phase) {
+    let thread = run["thread_id"].as_str().unwrap_or_default();
+    let messages = thread_messages(call, thread, now_ms);
+    let chat = conversation(run, &messages, answered.0, answered.1);
+    let rng = &mut generator.rng;
+    let work = think(call, run, &chat, stores, messages.len(), rng);
+    let span = (now_ms, turn_ms(call));
+    let phase = schedule(call, run, &work, span, first, before, rng);
+    (work, phase)
 }
 
 /// Statuses a run can be cancelled in.
@@ -422,26 +432,14 @@ fn submit(call: &Call, answer: &mut Value, generator: &mut Generator) {
         before.get(1).copied().unwrap_or(0),
     );
     let done = complete_calls(call, &run, &calls, &outputs, now_ms, before);
-    let thread = run.parent.clone().unwrap_or_default();
-    let messages = thread_messages(call, &thread, now_ms);
-    let chat = conversation(&shown_run, &messages, &calls, &outputs);
-    let stores = Vec::new();
-    let work = think(
+    let answered = (calls.as_slice(), outputs.as_slice());
+    let (work, phase) = take_turn(
         call,
         &shown_run,
-        &chat,
-        &stores,
-        messages.len(),
-        &mut generator.rng,
-    );
-    let phase = schedule(
-        call,
-        &shown_run,
-        &work,
-        (now_ms, turn_ms(call)),
-        false,
-        before,
-        &mut generator.rng,
+        answered,
+        &[],
+        (now_ms, false, before),
+        generator,
     );
     let mut stages = past(&run, now_ms);
     let first = stages.len();

@@ -12,12 +12,14 @@
 //! `done` with `[DONE]`.
 //!
 //! Each event is named by `event:` and carries the object (or delta) as `data`; the deltas
-//! join into exactly the stored message text.
+//! join into exactly the stored message text. A run that is not stored (an unknown id under
+//! lenient ids) streams the generated run, finished.
 
 use super::super::steps::{includes_results, presented};
 use super::super::RUN_KIND as KIND;
 use super::super::{shown, MESSAGE_KIND, STEP_KIND, THREAD_KIND};
 use crate::endpoints::stored::current;
+use crate::endpoints::vector_stores::string_array;
 use crate::endpoints::Call;
 use crate::services::sse::{token_deltas, Event};
 use crate::store::lifecycle::{self, Stage};
@@ -38,14 +40,29 @@ fn done() -> Event {
     }
 }
 
+/// Run statuses a stream can end with.
+const FINAL: [&str; 6] = [
+    "requires_action",
+    "completed",
+    "incomplete",
+    "failed",
+    "cancelled",
+    "expired",
+];
+
 /// The events of the turn the request started (see the module notes); for a run that is
-/// not stored (an unknown id under lenient ids) the generated run's status event.
+/// not stored (an unknown id under lenient ids) the generated run, finished.
 pub fn events(call: &Call, answer: Option<&Value>) -> Option<Vec<Event>> {
     let answer = answer?;
     let id = answer.get("id").and_then(Value::as_str).unwrap_or_default();
     let Found::Live(run) = call.store.get(call.namespace, KIND, id) else {
-        let status = answer["status"].as_str().unwrap_or("queued");
-        return Some(vec![event(&format!("thread.run.{status}"), answer), done()]);
+        // A generated run: it is shown finished, so clients waiting for a final run get one.
+        let mut run = answer.clone();
+        if !FINAL.contains(&run["status"].as_str().unwrap_or_default()) {
+            crate::endpoints::stored::set(&mut run, "status", json!("completed"));
+            crate::endpoints::stored::set(&mut run, "required_action", Value::Null);
+        }
+        return Some(vec![event(&status_event("thread.run", &run), &run), done()]);
     };
     let now = lifecycle::now_ms();
     let turn = &run.extra["turn"];
@@ -137,15 +154,7 @@ fn status_event(prefix: &str, object: &Value) -> String {
 }
 
 fn ids(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    string_array(Some(value))
 }
 
 /// A step or message of the turn, by id.
