@@ -72,7 +72,7 @@ pub fn events(call: &Call, answer: Option<&Value>) -> Option<Vec<Event>> {
         if let Found::Live(thread) = call.store.get(
             call.namespace,
             THREAD_KIND,
-            &run.body["thread_id"].as_str().unwrap_or_default(),
+            run.body["thread_id"].as_str().unwrap_or_default(),
         ) {
             out.push(event("thread.created", &current(&thread)));
         }

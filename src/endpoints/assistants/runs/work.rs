@@ -186,7 +186,7 @@ pub fn think(
             );
             for result in &results {
                 prompt +=
-                    encoding.count(&result["content"][0]["text"].as_str().unwrap_or("")) as u64;
+                    encoding.count(result["content"][0]["text"].as_str().unwrap_or("")) as u64;
             }
             let (text, annotations) =
                 file_search::compose(&context.last_user, &results).with_markers(message_index);
