@@ -393,11 +393,7 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
                 }
             }
         }
-        let errors: Vec<String> = validator
-            .iter_errors(&event)
-            .take(2)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = first_errors(&validator, &event);
         if !errors.is_empty() {
             failures.push(format!(
                 "{what}: {}: {}",
@@ -407,6 +403,15 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
         }
     }
     failures
+}
+
+/// The first two errors of `instance` against `validator`, with where they are.
+fn first_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    validator
+        .iter_errors(instance)
+        .take(2)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
 }
 
 /// Operations that stream Assistants events (`event: thread.run.created` …, `event: done`
@@ -435,11 +440,7 @@ fn assistant_event_errors(catalog: &Catalog, what: &str, text: &str) -> Vec<Stri
             _ => serde_json::from_str(data).unwrap_or(Value::Null),
         };
         let event = json!({"event": name, "data": data});
-        let errors: Vec<String> = validator
-            .iter_errors(&event)
-            .take(2)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = first_errors(&validator, &event);
         if !errors.is_empty() {
             failures.push(format!("{what}: {name}: {}", errors.join("; ")));
         }
