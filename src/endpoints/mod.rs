@@ -23,9 +23,13 @@
 //! | [`batches`] | batches whose lines run through the server's own pipeline |
 //! | [`vector_stores`] | vector stores, their files and file batches: chunking, embedding, search |
 //! | [`fine_tuning`] | fine-tuning jobs, their events, checkpoints and models |
+//! | [`assistants`] | assistants, threads, messages, runs with the tool loop and streams, run steps |
+//!
+//! [`file_search`] is the `file_search` tool both the Assistants and Responses APIs use.
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
+pub mod assistants;
 pub mod audio;
 pub mod batches;
 pub mod chat;
@@ -33,6 +37,7 @@ pub mod completions;
 pub mod containers;
 pub mod embeddings;
 mod endpoint;
+pub mod file_search;
 pub mod files;
 pub mod fine_tuning;
 pub mod images;
@@ -120,6 +125,29 @@ const ENTRIES: &[&Endpoint] = &[
     &fine_tuning::CREATE_PERMISSION,
     &fine_tuning::LIST_PERMISSIONS,
     &fine_tuning::DELETE_PERMISSION,
+    &assistants::CREATE,
+    &assistants::LIST,
+    &assistants::RETRIEVE,
+    &assistants::MODIFY,
+    &assistants::DELETE,
+    &assistants::threads::CREATE,
+    &assistants::threads::RETRIEVE,
+    &assistants::threads::MODIFY,
+    &assistants::threads::DELETE,
+    &assistants::messages::CREATE,
+    &assistants::messages::LIST,
+    &assistants::messages::RETRIEVE,
+    &assistants::messages::MODIFY,
+    &assistants::messages::DELETE,
+    &assistants::runs::CREATE,
+    &assistants::runs::CREATE_AND_RUN,
+    &assistants::runs::LIST,
+    &assistants::runs::RETRIEVE,
+    &assistants::runs::MODIFY,
+    &assistants::runs::CANCEL,
+    &assistants::runs::SUBMIT_TOOL_OUTPUTS,
+    &assistants::steps::LIST,
+    &assistants::steps::RETRIEVE,
 ];
 
 /// The entry of operations no family declares (one address, so it can be told apart).

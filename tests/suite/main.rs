@@ -6,6 +6,7 @@
 mod support;
 
 mod architecture;
+mod behave_assistants;
 mod behave_batches;
 mod behave_chat;
 mod behave_completions;

@@ -361,6 +361,9 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
     if datas.is_empty() {
         return vec![format!("{what}: no events")];
     }
+    if ASSISTANT_STREAMS.contains(&op.id.as_str()) {
+        return assistant_event_errors(catalog, &what, text);
+    }
     let mut failures = Vec::new();
     let expects_done = matches!(op.id.as_str(), "createChatCompletion" | "createCompletion");
     if (datas.last() == Some(&"[DONE]")) != expects_done {
@@ -390,11 +393,7 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
                 }
             }
         }
-        let errors: Vec<String> = validator
-            .iter_errors(&event)
-            .take(2)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = first_errors(&validator, &event);
         if !errors.is_empty() {
             failures.push(format!(
                 "{what}: {}: {}",
@@ -402,6 +401,53 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
                 errors.join("; ")
             ));
         }
+    }
+    failures
+}
+
+/// The first two errors of `instance` against `validator`, with where they are.
+fn first_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    validator
+        .iter_errors(instance)
+        .take(2)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+/// Operations that stream Assistants events (`event: thread.run.created` …, `event: done`
+/// with `[DONE]`), which the spec declares only as `AssistantStreamEvent` `{event, data}`.
+const ASSISTANT_STREAMS: [&str; 3] = ["createRun", "createThreadAndRun", "submitToolOuputsToRun"];
+
+/// What is wrong with an Assistants event stream: each named event, as `{event, data}`, must
+/// validate against `AssistantStreamEvent`, and the last must be `done`.
+fn assistant_event_errors(catalog: &Catalog, what: &str, text: &str) -> Vec<String> {
+    let Some(validator) = catalog
+        .schemas
+        .answer_validator_at("/components/schemas/AssistantStreamEvent")
+    else {
+        return vec![format!("{what}: AssistantStreamEvent does not compile")];
+    };
+    let mut failures = Vec::new();
+    let mut last = None;
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let line = |prefix: &str| block.lines().find_map(|l| l.strip_prefix(prefix));
+        let (Some(name), Some(data)) = (line("event: "), line("data: ")) else {
+            failures.push(format!("{what}: an event without a name or data: {block}"));
+            continue;
+        };
+        let data = match name {
+            "done" => json!(data),
+            _ => serde_json::from_str(data).unwrap_or(Value::Null),
+        };
+        let event = json!({"event": name, "data": data});
+        let errors = first_errors(&validator, &event);
+        if !errors.is_empty() {
+            failures.push(format!("{what}: {name}: {}", errors.join("; ")));
+        }
+        last = Some(name.to_string());
+    }
+    if last.as_deref() != Some("done") {
+        failures.push(format!("{what}: wrong terminal event {last:?}"));
     }
     failures
 }

@@ -62,6 +62,17 @@ struct Refusal {
 /// The refusals a generated request may meet; any other 4xx fails the test.
 const DELIBERATE: &[Refusal] = &[
     Refusal {
+        ops: &[
+            "createMessage",
+            "createThread",
+            "createThreadAndRun",
+            "createRun",
+        ],
+        words: "Expected a valid URL",
+        params: &[],
+        why: "an image part whose URL is not a URL",
+    },
+    Refusal {
         ops: &["createEmbedding"],
         words: "'$.input' is invalid",
         params: &[],

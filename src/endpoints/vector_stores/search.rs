@@ -40,7 +40,7 @@ fn check(call: &Call) -> Result<(), ApiError> {
 }
 
 /// Refuses `in`/`nin` without an array, and ordering comparisons with a boolean or array.
-fn check_filter(filter: &Value, param: &str) -> Result<(), ApiError> {
+pub fn check_filter(filter: &Value, param: &str) -> Result<(), ApiError> {
     let kind = filter.get("type").and_then(Value::as_str).unwrap_or("eq");
     if let Some(items) = filter.get("filters").and_then(Value::as_array) {
         for (i, item) in items.iter().enumerate() {
@@ -100,11 +100,46 @@ fn search(call: &Call, answer: &mut Value, generator: &mut Generator) {
         .and_then(|r| r.get("score_threshold"))
         .and_then(Value::as_f64)
         .unwrap_or(0.0) as f32;
-    let filter = body.get("filters");
+    let query = Query {
+        texts: &queries,
+        limit,
+        threshold,
+        filter: body.get("filters"),
+    };
+    let data = rank(call, &store.id, &query);
+    touch(call, &store.id, generator.now());
+    *answer = json!({
+        "object": "vector_store.search_results.page",
+        "search_query": queries,
+        "data": data,
+        "has_more": false,
+        "next_page": null,
+    });
+}
+
+/// What a search asks: its query strings, how many results at most, the lowest score kept,
+/// and the attribute filter.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// The query strings; a chunk scores its best match among them.
+    pub texts: &'a [String],
+    /// The most results returned.
+    pub limit: usize,
+    /// The lowest score kept.
+    pub threshold: f32,
+    /// The attribute filter (a comparison or compound), when there is one.
+    pub filter: Option<&'a Value>,
+}
+
+/// The best chunks of vector store `store_id`'s completed files for `query`, best first:
+/// each `{file_id, filename, score, attributes, content: [{type: text, text}]}`, the items of
+/// a search results page. Used by the search endpoint and by the `file_search` tools.
+pub fn rank(call: &Call, store_id: &str, query: &Query) -> Vec<Value> {
+    let (limit, threshold, filter) = (query.limit, query.threshold, query.filter);
     let now = lifecycle::now_ms();
     let candidates: Vec<_> = call
         .store
-        .list(call.namespace, files::KIND, Some(&store.id))
+        .list(call.namespace, files::KIND, Some(store_id))
         .into_iter()
         .map(|file| {
             let shown = at(&file, now);
@@ -115,7 +150,7 @@ fn search(call: &Call, answer: &mut Value, generator: &mut Generator) {
             filter.is_none_or(|f| matches(f, shown.get("attributes").and_then(Value::as_object)))
         })
         .collect();
-    let vectors: Vec<Vec<f32>> = queries.iter().map(|q| ingest::vector(q)).collect();
+    let vectors: Vec<Vec<f32>> = query.texts.iter().map(|q| ingest::vector(q)).collect();
     let mut hits = Vec::new();
     for (index, (file, _)) in candidates.iter().enumerate() {
         let bytes = file.bytes.as_deref().unwrap_or_default();
@@ -145,8 +180,7 @@ fn search(call: &Call, answer: &mut Value, generator: &mut Generator) {
             .then(a.file.cmp(&b.file))
             .then(a.chunk.cmp(&b.chunk))
     });
-    let data: Vec<Value> = hits
-        .iter()
+    hits.iter()
         .filter_map(|hit| {
             let (file, shown) = candidates.get(hit.file)?;
             let text = chunks(file).nth(hit.chunk)?;
@@ -158,15 +192,7 @@ fn search(call: &Call, answer: &mut Value, generator: &mut Generator) {
                 "content": [{"type": "text", "text": text}],
             }))
         })
-        .collect();
-    touch(call, &store.id, generator.now());
-    *answer = json!({
-        "object": "vector_store.search_results.page",
-        "search_query": queries,
-        "data": data,
-        "has_more": false,
-        "next_page": null,
-    });
+        .collect()
 }
 
 /// The dot product of a query and a stored vector (little-endian `f32` bytes).
