@@ -343,6 +343,14 @@ pub(crate) fn event_schema(catalog: &Catalog, op: &Operation) -> Option<String> 
     if op.id == "createCompletion" {
         return Some("/components/schemas/CreateCompletionResponse".into());
     }
+    // A stored response's stream (`GET /responses/{id}?stream=true`) replays the events of
+    // `POST /responses`; the spec declares them only there.
+    if let Some(create) = op.id.strip_suffix("getResponse") {
+        return event_schema(
+            catalog,
+            catalog.operation(&format!("{create}createResponse"))?,
+        );
+    }
     let index = op.stream?;
     let target = catalog.schemas.target(index);
     let reference = target.get("$ref")?.as_str()?;
@@ -358,7 +366,9 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
         .lines()
         .filter_map(|line| line.strip_prefix("data: "))
         .collect();
-    if datas.is_empty() {
+    // A resumed stream (`starting_after`) past its last event has none left.
+    let resumed = op.id.ends_with("getResponse");
+    if datas.is_empty() && !resumed {
         return vec![format!("{what}: no events")];
     }
     let mut failures = Vec::new();

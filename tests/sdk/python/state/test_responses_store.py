@@ -20,10 +20,9 @@ def test_retrieve_gives_back_the_response_as_it_was_answered(client):
 
 
 def test_a_streamed_response_is_stored_as_its_completed_event(client):
-    with client.responses.stream(model=MODEL, input="Describe a lighthouse.") as stream:
-        for _ in stream:
-            pass
-        final = stream.get_final_response()
+    events = list(client.responses.create(model=MODEL, input="Describe a lighthouse.", stream=True))
+    assert events[-1].type == "response.completed"
+    final = events[-1].response
     assert client.responses.retrieve(final.id).model_dump() == final.model_dump()
 
 
