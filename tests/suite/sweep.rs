@@ -343,14 +343,6 @@ pub(crate) fn event_schema(catalog: &Catalog, op: &Operation) -> Option<String> 
     if op.id == "createCompletion" {
         return Some("/components/schemas/CreateCompletionResponse".into());
     }
-    // A stored response's stream (`GET /responses/{id}?stream=true`) replays the events of
-    // `POST /responses`; the spec declares them only there.
-    if let Some(create) = op.id.strip_suffix("getResponse") {
-        return event_schema(
-            catalog,
-            catalog.operation(&format!("{create}createResponse"))?,
-        );
-    }
     let index = op.stream?;
     let target = catalog.schemas.target(index);
     let reference = target.get("$ref")?.as_str()?;
@@ -376,8 +368,16 @@ pub(crate) fn event_errors(catalog: &Catalog, op: &Operation, text: &str) -> Vec
     if (datas.last() == Some(&"[DONE]")) != expects_done {
         failures.push(format!("{what}: wrong terminal event {:?}", datas.last()));
     }
-    let Some(validator) =
-        event_schema(catalog, op).and_then(|pointer| catalog.schemas.answer_validator_at(&pointer))
+    // A stored response's stream (`GET /responses/{id}?stream=true`) replays the events of
+    // `POST /responses`; the spec declares them only there.
+    let streamed_by = match op.id.strip_suffix("getResponse") {
+        Some(beta) => catalog
+            .operation(&format!("{beta}createResponse"))
+            .unwrap_or(op),
+        None => op,
+    };
+    let Some(validator) = event_schema(catalog, streamed_by)
+        .and_then(|pointer| catalog.schemas.answer_validator_at(&pointer))
     else {
         failures.push(format!("{what}: streams, but has no event schema"));
         return failures;
