@@ -243,8 +243,7 @@ impl Context {
             .map(String::as_str)
             .chain([self.last_user.as_str()])
             .flat_map(facts)
-            .filter(|fact| answers(&fact.about, &about))
-            .last();
+            .rfind(|fact| answers(&fact.about, &about));
         Some(match (about.as_str(), known) {
             ("age", Some(fact)) => format!("You are {} years old.", fact.value),
             ("home", Some(fact)) => format!("You live in {}.", fact.value),
