@@ -3,11 +3,11 @@
 //! delete (answered with the conversation). Items are stored objects whose `parent` is the
 //! conversation.
 
-use super::stored;
+use super::{answer_with, body_items, stored};
 use crate::endpoints::endpoint::{Call, Endpoint};
 use crate::endpoints::responses::history::{self, find, missing, CONVERSATION_ITEM};
 use crate::endpoints::responses::keep::append;
-use crate::endpoints::stored::{current, page, path_param};
+use crate::endpoints::stored::{page, path_param};
 use crate::error::ApiError;
 use crate::generate::Rng;
 use crate::store::Object;
@@ -58,13 +58,7 @@ pub const CREATE: Endpoint = Endpoint {
         let Ok(Some(conversation)) = stored(call) else {
             return;
         };
-        let items = call
-            .request
-            .body
-            .get("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let items = body_items(call);
         let mut rng = Rng::new(generator.rng.next_u64());
         let added = append(call, &conversation.id, items.iter(), &mut rng);
         let id_at = |i: Option<&Value>| i.and_then(|i| i.get("id")).cloned();
@@ -83,11 +77,7 @@ pub const CREATE: Endpoint = Endpoint {
 pub const RETRIEVE: Endpoint = Endpoint {
     ops: &["getConversationItem"],
     check: |call| stored_item(call).map(drop),
-    shape: |call, answer, _| {
-        if let Ok(Some(item)) = stored_item(call) {
-            *answer = item.body.clone();
-        }
-    },
+    shape: |call, answer, _| answer_with(stored_item(call), answer),
     ..Endpoint::GENERIC
 };
 
@@ -100,9 +90,7 @@ pub const DELETE: Endpoint = Endpoint {
             call.store
                 .delete(call.namespace, CONVERSATION_ITEM, &item.id);
         }
-        if let Ok(Some(conversation)) = stored(call) {
-            *answer = current(&conversation);
-        }
+        answer_with(stored(call), answer);
     },
     ..Endpoint::GENERIC
 };

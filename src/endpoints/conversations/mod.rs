@@ -59,14 +59,25 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
         )
         .is_ok()
     {
-        let items = call
-            .request
-            .body
-            .get("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        append(call, &id, items.iter(), &mut rng);
+        append(call, &id, body_items(call).iter(), &mut rng);
+    }
+}
+
+/// The `items` of the request body.
+fn body_items(call: &Call) -> Vec<Value> {
+    call.request
+        .body
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Answers with the stored object `found` as it is now (the generated answer when the id
+/// is unknown and lenient).
+fn answer_with(found: Result<Option<Arc<Object>>, ApiError>, answer: &mut Value) {
+    if let Ok(Some(object)) = found {
+        *answer = current(&object);
     }
 }
 
@@ -74,11 +85,7 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
 pub const RETRIEVE: Endpoint = Endpoint {
     ops: &["getConversation"],
     check: |call| stored(call).map(drop),
-    shape: |call, answer, _| {
-        if let Ok(Some(object)) = stored(call) {
-            *answer = current(&object);
-        }
-    },
+    shape: |call, answer, _| answer_with(stored(call), answer),
     ..Endpoint::GENERIC
 };
 

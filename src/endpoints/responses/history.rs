@@ -223,6 +223,7 @@ pub fn item(input: &Value, rng: &mut Rng) -> Value {
                 if assistant && p.get("type").and_then(Value::as_str) == Some("output_text") {
                     if let Some(p) = p.as_object_mut() {
                         p.entry("annotations").or_insert_with(|| json!([]));
+                        p.entry("logprobs").or_insert_with(|| json!([]));
                     }
                 }
                 p
