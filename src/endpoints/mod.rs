@@ -9,7 +9,8 @@
 //! | module | operations |
 //! |---|---|
 //! | [`chat`] | chat completions |
-//! | [`responses`] | `/responses` and its input-token count |
+//! | [`responses`] | `/responses`, its input-token count, and stored responses (retrieve, delete, cancel, input items) |
+//! | [`conversations`] | conversations and their items |
 //! | [`completions`] | legacy completions |
 //! | [`embeddings`] | embeddings |
 //! | [`moderations`] | moderations |
@@ -35,6 +36,7 @@ pub mod batches;
 pub mod chat;
 pub mod completions;
 pub mod containers;
+pub mod conversations;
 pub mod embeddings;
 mod endpoint;
 pub mod file_search;
@@ -58,6 +60,18 @@ const ENTRIES: &[&Endpoint] = &[
     &chat::ENDPOINT,
     &responses::CREATE,
     &responses::INPUT_TOKENS,
+    &responses::resource::RETRIEVE,
+    &responses::resource::DELETE,
+    &responses::resource::CANCEL,
+    &responses::resource::INPUT_ITEMS,
+    &conversations::CREATE,
+    &conversations::RETRIEVE,
+    &conversations::UPDATE,
+    &conversations::DELETE,
+    &conversations::items::LIST,
+    &conversations::items::CREATE,
+    &conversations::items::RETRIEVE,
+    &conversations::items::DELETE,
     &completions::ENDPOINT,
     &embeddings::ENDPOINT,
     &moderations::ENDPOINT,

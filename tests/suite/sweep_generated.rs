@@ -97,6 +97,12 @@ const DELIBERATE: &[Refusal] = &[
         why: "`json_object` output without the word json in the input",
     },
     Refusal {
+        ops: &["createResponse", "beta_createResponse"],
+        words: "Background mode requires `store` to be true",
+        params: &["background"],
+        why: "`background: true` with `store: false`",
+    },
+    Refusal {
         ops: &[
             "createChatCompletion",
             "createResponse",

@@ -1,4 +1,7 @@
-//! `POST /responses` and `POST /responses/input_tokens`.
+//! `POST /responses` and `POST /responses/input_tokens`; the stored response's own
+//! operations are in `resource`, the context a request continues (`previous_response_id`,
+//! `conversation`) in `history`, and what a create keeps (the store, background
+//! lifecycles, conversation items) in `keep`.
 //!
 //! The response object is rebuilt from the request, keeping the generated `id`:
 //! - `output` holds, in order, a `reasoning` item for reasoning models (o-series, gpt-5;
@@ -23,6 +26,9 @@ use crate::services::model::logprobs;
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Choice, Tool};
 use crate::services::tokens::Encoding;
+pub mod history;
+pub mod keep;
+pub mod resource;
 mod stream;
 
 use crate::endpoints::endpoint::{Call, Continuation, Endpoint};
@@ -30,6 +36,7 @@ use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
+use crate::services::sse::Event;
 use crate::validate::ValidRequest;
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -52,13 +59,20 @@ pub const CREATE: Endpoint = Endpoint {
     ops: &["createResponse", "beta_createResponse"],
     check: |call| {
         models::check_body_model(call)?;
-        check(call.request)
+        check(call.request)?;
+        history::check(call)
     },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
-    stream: |_, answer| answer.map(stream::events),
+    stream: |call, answer| {
+        let answer = answer?;
+        let values = stream::event_values(answer);
+        keep::keep_events(call, answer, &values);
+        Some(values.iter().map(Event::typed).collect())
+    },
     typed_stream_errors: true,
     continuation: Some(continuation),
+    polled: true,
     ..Endpoint::GENERIC
 };
 
@@ -66,16 +80,39 @@ pub const CREATE: Endpoint = Endpoint {
 pub const INPUT_TOKENS: Endpoint = Endpoint {
     ops: &["Getinputtokencounts", "beta_Getinputtokencounts"],
     content_fields: Some(CONTENT_FIELDS),
-    shape: |call, answer, _| shape_input_tokens(call.request, answer),
+    check: history::check,
+    shape: |call, answer, _| {
+        let earlier = history::earlier_items(call);
+        let body = history::full_body(&call.request.body, &earlier);
+        let model = body
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_MODEL);
+        let count = input_tokens(Encoding::for_model(model), &body);
+        *answer = json!({"object": "response.input_tokens", "input_tokens": count});
+    },
     ..Endpoint::GENERIC
 };
 
+/// `POST /responses`: the answer to the whole context (the stored chain or conversation,
+/// then the input), kept as [`keep`] says.
 fn shape_call(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
     let fits = |name: &str, value: &Value| echo_fits(call.catalog, call.op, name, value);
-    shape(call.request, call.script, answer, generator, &fits);
+    let earlier = history::earlier_items(call);
+    if earlier.is_empty() {
+        shape(call.request, call.script, answer, generator, &fits);
+    } else {
+        let full = ValidRequest {
+            body: history::full_body(&call.request.body, &earlier).into_owned(),
+            ..call.request.clone()
+        };
+        shape(&full, call.script, answer, generator, &fits);
+    }
     if let Some(script) = call.script {
         script::use_response_call_ids(script, answer);
     }
+    let mut rng = Rng::new(generator.rng.next_u64());
+    keep::keep(call, answer, &mut rng);
 }
 
 /// The conversation a request continues: `conversation` (an id, or an object with one),
@@ -510,11 +547,4 @@ pub fn input_tokens(encoding: Encoding, body: &Value) -> usize {
         total += encoding.count(&crate::services::canonical_json(schema));
     }
     total
-}
-
-/// `/responses/input_tokens`: the same count `/responses` reports as `input_tokens`.
-pub fn shape_input_tokens(request: &ValidRequest, answer: &mut Value) {
-    let model = request.body_str("model").unwrap_or(DEFAULT_MODEL);
-    let count = input_tokens(Encoding::for_model(model), &request.body);
-    *answer = json!({"object": "response.input_tokens", "input_tokens": count});
 }

@@ -4,12 +4,13 @@
 //! and custom-tool-input events for those output items.
 
 use crate::services::sse::{
-    deltas_with_logprobs, fragments, token_deltas, Event, ARGUMENT_FRAGMENT_CHARS,
+    deltas_with_logprobs, fragments, token_deltas, ARGUMENT_FRAGMENT_CHARS,
 };
 use serde_json::{json, Value};
 
-/// The `/responses` events of `answer`; `sequence_number` is filled in order at the end.
-pub fn events(answer: &Value) -> Vec<Event> {
+/// The `/responses` events of `answer`; `sequence_number` is filled in order at the end. A
+/// background response starts `queued`.
+pub fn event_values(answer: &Value) -> Vec<Value> {
     let model = answer.get("model").and_then(Value::as_str).unwrap_or("");
     let mut events: Vec<Value> = Vec::new();
     let mut pending = answer.clone();
@@ -21,7 +22,14 @@ pub fn events(answer: &Value) -> Vec<Event> {
         // The real API sends `usage: null` here; the spec's schema has no null usage.
         object.remove("usage");
     }
-    events.push(json!({"type": "response.created", "response": pending}));
+    if answer.get("background").and_then(Value::as_bool) == Some(true) {
+        let mut queued = pending.clone();
+        queued["status"] = json!("queued");
+        events.push(json!({"type": "response.created", "response": queued}));
+        events.push(json!({"type": "response.queued", "response": queued}));
+    } else {
+        events.push(json!({"type": "response.created", "response": pending}));
+    }
     events.push(json!({"type": "response.in_progress", "response": pending}));
     let empty = Vec::new();
     for (output_index, item) in answer
@@ -147,7 +155,7 @@ pub fn events(answer: &Value) -> Vec<Event> {
             if let Value::Object(object) = &mut event {
                 object.insert("sequence_number".into(), json!(sequence));
             }
-            Event::typed(&event)
+            event
         })
         .collect()
 }

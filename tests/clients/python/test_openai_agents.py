@@ -137,3 +137,31 @@ async def test_output_type_gives_a_validated_object():
     assert isinstance(record, CityRecord), f"final output is {type(record).__name__}: {record!r}"
     assert record.name.strip() and record.country.strip()
     assert CityRecord.model_validate_json(record.model_dump_json()) == record
+
+
+def memory_agent() -> Agent:
+    return Agent(name="Assistant", instructions="Reply briefly.", model="gpt-4o")
+
+
+async def test_previous_response_id_carries_the_conversation_over_two_runs():
+    first = await Runner.run(memory_agent(), "Hello! My name is Ada.")
+    assert first.last_response_id
+    second = await Runner.run(
+        memory_agent(), "What is my name?", previous_response_id=first.last_response_id
+    )
+    assert "Ada" in second.final_output
+
+
+async def test_a_stored_conversation_carries_the_context_over_two_runs():
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI()
+    conversation = await client.conversations.create()
+    await Runner.run(memory_agent(), "My favourite colour is teal.", conversation_id=conversation.id)
+    second = await Runner.run(
+        memory_agent(), "What is my favourite colour?", conversation_id=conversation.id
+    )
+    assert "teal" in second.final_output
+    items = await client.conversations.items.list(conversation.id, order="asc")
+    roles = [getattr(item, "role", None) for item in items.data]
+    assert roles == ["user", "assistant", "user", "assistant"]

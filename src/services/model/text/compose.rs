@@ -44,6 +44,9 @@ pub fn reply(context: &Context, rng: &mut Rng) -> String {
     if let Some(words) = context.requested_words() {
         return words;
     }
+    if let Some(recalled) = context.recall() {
+        return recalled;
+    }
     let Some(topic) = context.topic() else {
         return greeting(context, rng);
     };

@@ -13,20 +13,24 @@
 //!    `respond with "X"`, `answer with "X"` anywhere in the message give exactly `X`; a
 //!    message starting with `say ` gives the rest of it as a sentence
 //!    ("Say this is a test" → "This is a test.").
-//! 3. A greeting with no topic gets a greeting back.
-//! 4. Otherwise the reply names the topic (the span of the message from its first to its
+//! 3. A question about something the user said earlier ("What is my name?") is answered
+//!    from it (`recall`).
+//! 4. A greeting with no topic gets a greeting back.
+//! 5. Otherwise the reply names the topic (the span of the message from its first to its
 //!    last significant word, at most six words), with a list for "list/steps/tips/ideas"
 //!    requests, one sentence when the prompt asks for brevity, and the persona of a
 //!    "You are ..." system prompt when it is more specific than "a helpful assistant".
 //!
 //! The parts: `vocabulary` (stopwords and word-level helpers), `reading` (what a
 //! [`Context`] reads from the messages: topic, keywords, names, numbers, persona, explicit
-//! requests), `compose` (the reply, greeting, tool answer and legacy continuation) and
+//! requests), `recall` (facts the user stated, for questions about them), `compose` (the
+//! reply, greeting, tool answer and legacy continuation) and
 //! `cut` (stop sequences and token limits).
 
 mod compose;
 mod cut;
 mod reading;
+mod recall;
 mod vocabulary;
 
 pub use compose::{continuation, describe_output, reply};
@@ -45,6 +49,8 @@ pub struct Context {
     pub system: String,
     /// Tool results that arrived after the last user message.
     pub tool_results: Vec<ToolResult>,
+    /// The user's earlier messages, oldest first (the last one is `last_user`).
+    pub earlier_users: Vec<String>,
 }
 
 impl Context {
@@ -54,6 +60,11 @@ impl Context {
             last_user: conversation.last_user().to_string(),
             system: conversation.system_prompt(),
             tool_results: conversation.tool_results.clone(),
+            earlier_users: conversation
+                .users
+                .split_last()
+                .map(|(_, earlier)| earlier.to_vec())
+                .unwrap_or_default(),
         }
     }
 
