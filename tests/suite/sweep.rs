@@ -41,7 +41,7 @@ pub(crate) async fn start() -> Sweep {
 }
 
 /// A request body for `op`: the JSON media type when the operation takes one.
-fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, Value)> {
+pub(crate) fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, Value)> {
     let body = op.body.as_ref()?;
     let media = body
         .content
@@ -68,7 +68,7 @@ fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, 
     Some((media.media_type.clone(), value))
 }
 
-fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
+pub(crate) fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
     let mut path = op.path.clone();
     for param in op.params.iter().filter(|p| p.location == "path") {
         // Models are looked up: retrieve a listed one, delete a fine-tuned one.
@@ -121,7 +121,7 @@ pub(crate) fn plain(value: &Value) -> String {
         .map_or_else(|| value.to_string(), str::to_string)
 }
 
-async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response {
+pub(crate) async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response {
     let url = url_for(&sweep.base, &sweep.catalog, op);
     let body = body_for(&sweep.catalog, op, stream);
     request(sweep, op, &url, body.as_ref())
