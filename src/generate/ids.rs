@@ -162,13 +162,22 @@ pub fn prefix_for_field(field: &str) -> Option<&'static str> {
         "role" => "role",
         "organization" | "org" => "organization",
         "voice" => "voice",
+        "completion" => "chat.completion",
+        "principal" => "organization.user",
+        "resource" => "organization.project",
         _ => {
             return match stem {
                 "call" | "tool_call" => Some("call_"),
                 "request" => Some("req_"),
                 "event" => Some("event_"),
-                _ => None,
-            }
+                "connector" => Some("connector_"),
+                "identity_provider" => Some("idp_"),
+                "workspace" => Some("wksp_"),
+                // `api_call_logging_project_id`, `actor_user_id`: the last words say it.
+                _ => stem
+                    .split_once('_')
+                    .and_then(|(_, rest)| prefix_for_field(&format!("{rest}_id"))),
+            };
         }
     };
     prefix_for_object(object)

@@ -8,6 +8,7 @@
 
 mod ids;
 mod instance;
+pub mod meaning;
 pub mod media;
 mod reflect;
 mod regex_sample;

@@ -34,10 +34,13 @@ const OWNED_ELSEWHERE: [&str; 6] = [
     "/evals",
 ];
 
-/// The most findings of each category the operations outside [`OWNED_ELSEWHERE`] may have.
+/// What the operations outside [`OWNED_ELSEWHERE`] may have: nothing. (Before the
+/// field-aware generator, on `main` at e220395, the sweep found 1,301 placeholders and 57
+/// contradictions in 148 of those operations, and 426 placeholders and 108 contradictions in
+/// 46 allow-listed ones.)
 const CEILING: Counts = Counts {
-    placeholders: 1301,
-    contradictions: 57,
+    placeholders: 0,
+    contradictions: 0,
     list: 0,
 };
 
@@ -65,6 +68,8 @@ impl Counts {
 struct Findings {
     counts: Counts,
     examples: Vec<String>,
+    /// The path ids the request sent.
+    sent: Vec<String>,
 }
 
 impl Findings {
@@ -122,6 +127,10 @@ fn walk(value: &Value, key: &str, parent: &Value, place: &str, now: i64, out: &m
 }
 
 fn string(s: &str, key: &str, parent: &Value, place: &str, out: &mut Findings) {
+    if out.sent.iter().any(|sent| sent == s) {
+        // An id the client sent comes back as it was sent.
+        return;
+    }
     let singular = key.strip_suffix('s').unwrap_or(key);
     if FILLERS.contains(&s) {
         out.note(Kind::Placeholder, place, format!("filler {s:?}"));
@@ -129,6 +138,20 @@ fn string(s: &str, key: &str, parent: &Value, place: &str, out: &mut Findings) {
     }
     if !key.is_empty() && (s == key || s == singular) && !key_may_equal_value(key, parent) {
         out.note(Kind::Placeholder, place, format!("value is its key {s:?}"));
+        return;
+    }
+    // The key's words and a number (`"display name 3"`): a label, not a value.
+    let words = singular.replace('_', " ");
+    let numbered = s
+        .strip_prefix(words.as_str())
+        .and_then(|rest| rest.strip_prefix(' '))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !key.is_empty() && numbered {
+        out.note(
+            Kind::Placeholder,
+            place,
+            format!("value is its key and a number {s:?}"),
+        );
         return;
     }
     if key == "id" || key.ends_with("_id") {
@@ -384,9 +407,19 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
     let mut url = url_for(&sweep.base, &sweep.catalog, op);
     // Path ids as a client has them: with the real prefix of what they name.
     for param in op.params.iter().filter(|p| p.location == "path") {
-        if let Some(prefix) = prefix_for_field(&param.name) {
+        let prefix = match (param.name.as_str(), op.path.as_str()) {
+            ("file_id", path) if path.starts_with("/containers") => Some("cfile_"),
+            ("session_id", path) if path.starts_with("/chatkit") => Some("cksess_"),
+            ("thread_id", path) if path.starts_with("/chatkit") => Some("cthr_"),
+            ("run_id", path) if path.starts_with("/evals") => Some("evalrun_"),
+            ("item_id", path) if path.starts_with("/conversations") => Some("msg_"),
+            (name, _) => prefix_for_field(name),
+        };
+        if let Some(prefix) = prefix {
             let placeholder = format!("mock_{}", param.name);
-            url = url.replace(&placeholder, &format!("{prefix}sweep{}", param.name.len()));
+            let id = format!("{prefix}sweep{}", param.name.len());
+            url = url.replace(&placeholder, &id);
+            out.sent.push(id);
         }
     }
     if takes_limit {
@@ -462,11 +495,11 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
     worst.sort_by_key(|(_, (counts, _, _))| std::cmp::Reverse(counts.total()));
     let report: Vec<String> = worst
         .iter()
-        .filter(|(_, (_, _, owned))| !owned)
         .take(40)
-        .map(|(what, (counts, examples, _))| {
+        .map(|(what, (counts, examples, owned))| {
             format!(
-                "{what}: {} placeholders, {} contradictions, {} list\n    {}",
+                "{}{what}: {} placeholders, {} contradictions, {} list\n    {}",
+                if *owned { "[allow-listed] " } else { "" },
                 counts.placeholders,
                 counts.contradictions,
                 counts.list,
@@ -482,10 +515,9 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
         per_op.values().filter(|(_, _, owned)| *owned).count(),
         report.join("\n")
     );
-    assert!(
-        mine.placeholders <= CEILING.placeholders
-            && mine.contradictions <= CEILING.contradictions
-            && mine.list <= CEILING.list,
+    assert_eq!(
+        mine,
+        CEILING,
         "realism findings {mine:?} exceed the ceiling {CEILING:?}:\n{}",
         report.join("\n")
     );
