@@ -9,6 +9,18 @@
 use super::ids::{self, prefix_for_field, prefix_for_object};
 use super::rng::Rng;
 
+/// Terminal statuses and the timestamp only they set (a `completed` object has a
+/// `completed_at` and no `failed_at`).
+pub const TERMINAL_STAMPS: [(&str, &str); 4] = [
+    ("completed", "completed_at"),
+    ("failed", "failed_at"),
+    ("cancelled", "cancelled_at"),
+    ("expired", "expired_at"),
+];
+
+/// Statuses under which an object may carry an `error` or `last_error`.
+pub const ERROR_STATUSES: [&str; 5] = ["failed", "incomplete", "expired", "cancelled", "error"];
+
 /// Where a string is being generated: its field, the property holding its object (`owner`
 /// for `owner.name`), the nearest component schema (`AdminApiKey`) and its `format`.
 #[derive(Debug, Clone, Copy)]

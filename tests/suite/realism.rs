@@ -15,8 +15,9 @@
 //! at or under a recorded ceiling, so a regression shows. Operations owned by families being
 //! rebuilt elsewhere are counted separately (see [`OWNED_ELSEWHERE`]).
 
-use crate::sweep::{body_for, request, start, url_for, Sweep};
+use crate::sweep::{body_for, read, request, start, url_for, Sweep};
 use openai_mock::catalog::Operation;
+use openai_mock::generate::meaning::{ERROR_STATUSES, TERMINAL_STAMPS};
 use openai_mock::generate::{prefix_for_field, prefix_for_object};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -173,17 +174,6 @@ fn string(s: &str, key: &str, parent: &Value, place: &str, out: &mut Findings) {
     }
 }
 
-/// Terminal statuses and the timestamp only they may set.
-const TERMINAL: [(&str, &str); 4] = [
-    ("completed", "completed_at"),
-    ("failed", "failed_at"),
-    ("cancelled", "cancelled_at"),
-    ("expired", "expired_at"),
-];
-
-/// Statuses under which an `error`/`last_error` may be set.
-const ERRORED: [&str; 5] = ["failed", "incomplete", "expired", "cancelled", "error"];
-
 fn object(value: &Value, place: &str, now: i64, out: &mut Findings) {
     let get_i = |k: &str| value.get(k).and_then(Value::as_i64);
     if value.get("object").and_then(Value::as_str) == Some("object") {
@@ -204,7 +194,7 @@ fn object(value: &Value, place: &str, now: i64, out: &mut Findings) {
         }
     }
     if let Some(status) = value.get("status").and_then(Value::as_str) {
-        for (terminal, stamp) in TERMINAL {
+        for (terminal, stamp) in TERMINAL_STAMPS {
             let Some(set) = value.get(stamp) else {
                 continue;
             };
@@ -227,7 +217,7 @@ fn object(value: &Value, place: &str, now: i64, out: &mut Findings) {
             let set = value
                 .get(field)
                 .is_some_and(|e| !e.is_null() && e.as_object().is_none_or(|m| !m.is_empty()));
-            if set && !ERRORED.contains(&status) {
+            if set && !ERROR_STATUSES.contains(&status) {
                 out.note(
                     Kind::Contradiction,
                     place,
@@ -431,14 +421,7 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
         .send()
         .await
         .expect("answered");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let bytes = response.bytes().await.expect("body");
+    let (status, content_type, bytes) = read(response).await;
     if !status.is_success() {
         out.note(Kind::Contradiction, "$", format!("answered {status}"));
         return out;

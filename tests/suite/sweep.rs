@@ -130,6 +130,20 @@ pub(crate) async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest
         .expect("request is answered")
 }
 
+/// An answer's status, content type ("" when none) and body.
+pub(crate) async fn read(
+    response: reqwest::Response,
+) -> (reqwest::StatusCode, String, bytes::Bytes) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, content_type, response.bytes().await.expect("body"))
+}
+
 /// The request for `op` at `url` with the operation's key and `body` (a media type and the
 /// body as JSON), encoded as that media type.
 pub(crate) fn request(
@@ -278,15 +292,7 @@ async fn every_operation_answers_a_valid_request_with_a_schema_valid_2xx() {
     let sweep = start().await;
     let mut failures = Vec::new();
     for op in &sweep.catalog.operations {
-        let response = send(&sweep, op, false).await;
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let bytes = response.bytes().await.expect("body");
+        let (status, content_type, bytes) = read(send(&sweep, op, false).await).await;
         let what = format!("{} {} ({})", op.method, op.path, op.id);
         if !status.is_success() {
             failures.push(format!(

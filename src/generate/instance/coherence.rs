@@ -6,19 +6,8 @@
 //! nulled where it admits `null`, so the object stays valid.
 
 use super::{keyword, required_of, Generator};
-use crate::generate::meaning;
+use crate::generate::meaning::{self, ERROR_STATUSES, TERMINAL_STAMPS};
 use serde_json::{Map, Value};
-
-/// Terminal statuses and the timestamp only they set.
-const TERMINAL: [(&str, &str); 4] = [
-    ("completed", "completed_at"),
-    ("failed", "failed_at"),
-    ("cancelled", "cancelled_at"),
-    ("expired", "expired_at"),
-];
-
-/// Statuses under which an object may carry an `error` or `last_error`.
-const ERRORED: [&str; 5] = ["failed", "incomplete", "expired", "cancelled", "error"];
 
 impl<'a> Generator<'a> {
     /// Applies the coherence rules to a generated object of schema `schema`.
@@ -28,7 +17,7 @@ impl<'a> Generator<'a> {
             .and_then(Value::as_str)
             .map(str::to_owned)
         {
-            for (terminal, stamp) in TERMINAL {
+            for (terminal, stamp) in TERMINAL_STAMPS {
                 let set = object.get(stamp).is_some_and(|v| !v.is_null());
                 if status == terminal && !set && self.declared(schema, stamp, 0).is_some() {
                     object.insert(stamp.into(), Value::from(self.now));
@@ -36,7 +25,7 @@ impl<'a> Generator<'a> {
                     self.clear(schema, object, stamp);
                 }
             }
-            if !ERRORED.contains(&status.as_str()) {
+            if !ERROR_STATUSES.contains(&status.as_str()) {
                 for field in ["error", "last_error"] {
                     if object.get(field).is_some_and(|v| !v.is_null()) {
                         self.clear(schema, object, field);
