@@ -345,6 +345,11 @@ fn normalise_object(map: &Map<String, Value>, component: &str) -> Value {
     let mut nullable = false;
     for (key, value) in map {
         match key.as_str() {
+            "example" if value.is_string() => {
+                // A property's own example string: the generator's first choice of a
+                // realistic value. Validators ignore it.
+                out.insert(key.clone(), value.clone());
+            }
             "description" | "title" | "example" | "examples" | "x-oaiMeta" | "deprecated"
             | "discriminator" | "x-oaiTypeLabel" | "x-oaiExpandable" | "$recursiveAnchor" => {
                 // Prose and annotations: nothing at run time reads them.

@@ -117,8 +117,70 @@ pub fn prefix_for_object(object: &str) -> Option<&'static str> {
         "chatkit.thread" => "cthr_",
         "chatkit.session" => "cksess_",
         "audio.voice" | "voice" => "voice_",
+        "organization" => "org-",
+        "audit_log" => "audit_log-",
+        "chatkit.thread_item" => "cthi_",
+        "realtime.call" => "rtc_",
         _ => return None,
     })
+}
+
+/// The id prefix of the object a field named `field` points to, when its name says so:
+/// `id` fields are left to the object's own `object`/`type`, and `*_id` fields name theirs
+/// (`output_file_id` -> `file-`, `assistant_id` -> `asst_`, `fine_tuning_job_id` -> `ftjob-`).
+pub fn prefix_for_field(field: &str) -> Option<&'static str> {
+    let stem = field.strip_suffix("_id")?;
+    let object = match stem {
+        s if s == "file" || s.ends_with("_file") => "file",
+        "assistant" => "assistant",
+        "thread" => "thread",
+        "run" => "thread.run",
+        "message" => "thread.message",
+        "step" => "thread.run.step",
+        "vector_store" => "vector_store",
+        "batch" => "batch",
+        "fine_tuning_job" => "fine_tuning.job",
+        "checkpoint" | "fine_tuned_model_checkpoint" => "fine_tuning.job.checkpoint",
+        "permission" => "checkpoint.permission",
+        "upload" => "upload",
+        "part" => "upload.part",
+        "eval" => "eval",
+        "output_item" => "eval.run.output_item",
+        "container" => "container",
+        "conversation" => "conversation",
+        "response" | "previous_response" => "response",
+        "project" => "organization.project",
+        "user" | "actor_user" => "organization.user",
+        "invite" => "organization.invite",
+        "api_key" | "admin_api_key" | "key" => "organization.admin_api_key",
+        "service_account" => "organization.project.service_account",
+        "certificate" => "certificate",
+        "session" => "realtime.session",
+        "video" | "remixed_from_video" => "video",
+        "skill" => "skill",
+        "group" => "group",
+        "role" => "role",
+        "organization" | "org" => "organization",
+        "voice" => "voice",
+        "completion" => "chat.completion",
+        "principal" => "organization.user",
+        "resource" => "organization.project",
+        _ => {
+            return match stem {
+                "call" | "tool_call" => Some("call_"),
+                "request" => Some("req_"),
+                "event" => Some("event_"),
+                "connector" => Some("connector_"),
+                "identity_provider" => Some("idp_"),
+                "workspace" => Some("wksp_"),
+                // `api_call_logging_project_id`, `actor_user_id`: the last words say it.
+                _ => stem
+                    .split_once('_')
+                    .and_then(|(_, rest)| prefix_for_field(&format!("{rest}_id"))),
+            };
+        }
+    };
+    prefix_for_object(object)
 }
 
 /// The id prefix for typed items (Responses API output and conversation items).
@@ -135,6 +197,8 @@ pub fn prefix_for_type(kind: &str) -> Option<&'static str> {
         "code_interpreter_call" => "ci_",
         "mcp_call" => "mcp_",
         "custom_tool_call" => "ctc_",
+        "mcp_list_tools" => "mcpl_",
+        "mcp_approval_request" => "mcpr_",
         _ => return None,
     })
 }
@@ -157,6 +221,97 @@ pub fn new_id_of_length(rng: &mut Rng, prefix: &str, len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every prefix of the tables appears in an example id of the spec, except those the
+    /// spec never shows (item kinds it has no example of), which the live API uses.
+    #[test]
+    fn every_prefix_is_one_the_spec_examples_use() {
+        let spec = include_str!("../../spec/openapi.yml");
+        let unexampled = ["fco_", "cu_", "ig_", "mcpr_", "rtc_", "ftevent-", "part_"];
+        let objects = [
+            "chat.completion",
+            "text_completion",
+            "response",
+            "file",
+            "assistant",
+            "thread",
+            "thread.message",
+            "thread.run",
+            "thread.run.step",
+            "vector_store",
+            "vector_store.file_batch",
+            "batch",
+            "fine_tuning.job",
+            "fine_tuning.job.event",
+            "fine_tuning.job.checkpoint",
+            "checkpoint.permission",
+            "upload",
+            "upload.part",
+            "eval",
+            "eval.run",
+            "eval.run.output_item",
+            "container",
+            "container.file",
+            "conversation",
+            "moderation",
+            "organization.project",
+            "organization.user",
+            "organization.invite",
+            "organization.admin_api_key",
+            "organization.project.service_account",
+            "certificate",
+            "realtime.session",
+            "video",
+            "skill",
+            "skill.version",
+            "group",
+            "role",
+            "chatkit.thread",
+            "chatkit.session",
+            "voice",
+            "organization",
+            "audit_log",
+            "chatkit.thread_item",
+            "realtime.call",
+        ];
+        let types = [
+            "message",
+            "function_call",
+            "function_call_output",
+            "reasoning",
+            "web_search_call",
+            "file_search_call",
+            "computer_call",
+            "image_generation_call",
+            "code_interpreter_call",
+            "mcp_call",
+            "custom_tool_call",
+            "mcp_list_tools",
+            "mcp_approval_request",
+        ];
+        let prefixes = objects
+            .iter()
+            .map(|o| prefix_for_object(o))
+            .chain(types.iter().map(|t| prefix_for_type(t)));
+        for prefix in prefixes {
+            let prefix = prefix.expect("every listed kind has a prefix");
+            if unexampled.contains(&prefix) {
+                continue;
+            }
+            let shown = [
+                format!("\"{prefix}"),
+                format!(": {prefix}"),
+                format!("/{prefix}"),
+            ]
+            .iter()
+            .any(|quoted| spec.contains(quoted.as_str()));
+            assert!(shown, "{prefix} appears in no example of the spec");
+        }
+        assert_eq!(prefix_for_field("output_file_id"), Some("file-"));
+        assert_eq!(prefix_for_field("assistant_id"), Some("asst_"));
+        assert_eq!(prefix_for_field("fine_tuning_job_id"), Some("ftjob-"));
+        assert_eq!(prefix_for_field("id"), None);
+    }
 
     #[test]
     fn ids_inside_a_scope_come_from_the_request_source_and_leave_content_alone() {

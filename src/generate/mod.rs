@@ -8,13 +8,15 @@
 
 mod ids;
 mod instance;
+pub mod meaning;
 pub mod media;
 mod reflect;
 mod regex_sample;
 mod rng;
 
 pub use ids::{
-    new_id, new_id_of_length, prefix_for_object, prefix_for_type, with_id_source, IdStream,
+    new_id, new_id_of_length, prefix_for_field, prefix_for_object, prefix_for_type, with_id_source,
+    IdStream,
 };
 pub use instance::{rfc3339, Generator, MAX_DEPTH};
 pub use regex_sample::sample_regex;

@@ -1,7 +1,8 @@
 //! Reflects valid input into a generated response.
 //!
-//! - Path ids come back as the object's ids: `GET /files/file-abc` -> `"id": "file-abc"`,
-//!   and every `{x_id}` path parameter fills a top-level `x_id` field.
+//! - Path ids come back as the object's ids: `GET /files/file-abc` -> `"id": "file-abc"`
+//!   (not a `{version}`, and not when the answer holds the parameter under its own name, as
+//!   a part's `upload_id`), and every `{x_id}` path parameter fills a top-level `x_id` field.
 //! - A top-level response field with the same name as a request field takes the request's
 //!   value (`model`, `metadata`, `instructions`, `tools`, `temperature`, ...).
 //!
@@ -33,7 +34,11 @@ pub fn reflect(
         if object.get(name).is_some_and(Value::is_string) && fits(name, &value) != Some(false) {
             object.insert(name.clone(), value.clone());
         }
+        // The id parameter names the answered object, unless it is no id (a skill's
+        // `{version}`) or the answer points back to it by that name (a part's `upload_id`).
+        let names_answer = (name == "id" || name.ends_with("_id")) && !object.contains_key(name);
         if Some(name.as_str()) == id_param
+            && names_answer
             && object.get("id").is_some_and(Value::is_string)
             && fits("id", &value) != Some(false)
         {

@@ -20,6 +20,7 @@ mod hardening;
 mod in_process;
 mod key_order;
 mod readme_examples;
+mod realism;
 mod scenarios;
 mod spec_at_startup;
 mod state_file;

@@ -41,7 +41,7 @@ pub(crate) async fn start() -> Sweep {
 }
 
 /// A request body for `op`: the JSON media type when the operation takes one.
-fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, Value)> {
+pub(crate) fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, Value)> {
     let body = op.body.as_ref()?;
     let media = body
         .content
@@ -68,7 +68,7 @@ fn body_for(catalog: &Catalog, op: &Operation, stream: bool) -> Option<(String, 
     Some((media.media_type.clone(), value))
 }
 
-fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
+pub(crate) fn url_for(base: &str, catalog: &Catalog, op: &Operation) -> String {
     let mut path = op.path.clone();
     for param in op.params.iter().filter(|p| p.location == "path") {
         // Models are looked up: retrieve a listed one, delete a fine-tuned one.
@@ -121,13 +121,27 @@ pub(crate) fn plain(value: &Value) -> String {
         .map_or_else(|| value.to_string(), str::to_string)
 }
 
-async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response {
+pub(crate) async fn send(sweep: &Sweep, op: &Operation, stream: bool) -> reqwest::Response {
     let url = url_for(&sweep.base, &sweep.catalog, op);
     let body = body_for(&sweep.catalog, op, stream);
     request(sweep, op, &url, body.as_ref())
         .send()
         .await
         .expect("request is answered")
+}
+
+/// An answer's status, content type ("" when none) and body.
+pub(crate) async fn read(
+    response: reqwest::Response,
+) -> (reqwest::StatusCode, String, bytes::Bytes) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, content_type, response.bytes().await.expect("body"))
 }
 
 /// The request for `op` at `url` with the operation's key and `body` (a media type and the
@@ -278,15 +292,7 @@ async fn every_operation_answers_a_valid_request_with_a_schema_valid_2xx() {
     let sweep = start().await;
     let mut failures = Vec::new();
     for op in &sweep.catalog.operations {
-        let response = send(&sweep, op, false).await;
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let bytes = response.bytes().await.expect("body");
+        let (status, content_type, bytes) = read(send(&sweep, op, false).await).await;
         let what = format!("{} {} ({})", op.method, op.path, op.id);
         if !status.is_success() {
             failures.push(format!(

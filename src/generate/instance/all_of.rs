@@ -89,7 +89,7 @@ impl<'a> Generator<'a> {
     }
 
     /// Whether `null` is valid against `schema`.
-    fn admits_null(&self, schema: &Value, depth: usize) -> bool {
+    pub(super) fn admits_null(&self, schema: &Value, depth: usize) -> bool {
         let (schema, _) = self.store.resolve(schema);
         if depth > 8 {
             return true;

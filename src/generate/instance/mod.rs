@@ -14,6 +14,7 @@
 //! whole spec sends as requests.
 
 mod all_of;
+mod coherence;
 mod scalars;
 #[cfg(test)]
 mod tests;
@@ -39,6 +40,8 @@ pub struct Generator<'a> {
     pub rng: Rng,
     now: i64,
     stack: Vec<&'a str>,
+    /// The property names leading to the value being generated.
+    path: Vec<&'a str>,
     varied: bool,
 }
 
@@ -56,6 +59,7 @@ impl<'a> Generator<'a> {
             rng,
             now,
             stack: Vec::new(),
+            path: Vec::new(),
             varied: false,
         }
     }
@@ -132,7 +136,7 @@ impl<'a> Generator<'a> {
             if self.varied {
                 self.settle_nulls(branches, &mut merged, depth, minimal);
             }
-            return self.finish_object(merged);
+            return self.finish_object(schema, merged);
         }
         if let (Some(branches), Some(_)) = (
             keyword(schema, "anyOf").and_then(Value::as_array),
@@ -154,7 +158,7 @@ impl<'a> Generator<'a> {
                 .filter(|name| !wanted.contains(name))
                 .collect();
             let object = self.object_with(schema, depth, minimal, &wanted, &excluded);
-            return self.finish_object(object);
+            return self.finish_object(schema, object);
         }
         if let Some(branches) = keyword(schema, "anyOf").and_then(Value::as_array) {
             if let Some(branch) = self.pick_branch(branches) {
@@ -182,7 +186,7 @@ impl<'a> Generator<'a> {
         match kind {
             "object" => {
                 let object = self.object(schema, depth, minimal);
-                self.finish_object(object)
+                self.finish_object(schema, object)
             }
             "array" => self.array(schema, field, depth, minimal),
             "string" => Value::String(self.string(schema, field)),
@@ -260,7 +264,9 @@ impl<'a> Generator<'a> {
                 if self.varied && !required.contains(&name_str) && self.one_in(2) {
                     continue;
                 }
+                self.path.push(name);
                 let value = self.value(property, name, depth + 1, minimal);
+                self.path.pop();
                 out.insert(name.clone(), value);
             }
         } else if self.varied && !minimal {
@@ -314,8 +320,12 @@ impl<'a> Generator<'a> {
         value
     }
 
-    /// Gives a generated object a realistic id once its `object`/`type` is known.
-    fn finish_object(&mut self, mut object: Map<String, Value>) -> Value {
+    /// Gives a generated object a realistic id once its `object`/`type` is known, and makes
+    /// it coherent (see `coherence.rs`).
+    fn finish_object(&mut self, schema: &'a Value, mut object: Map<String, Value>) -> Value {
+        if !self.varied {
+            self.cohere(schema, &mut object);
+        }
         if object.get("id").is_some_and(Value::is_string) {
             let prefix = object
                 .get("object")

@@ -3,7 +3,9 @@
 //! RFC 3339 times.
 
 use super::{ids, keyword, Generator};
+use crate::generate::meaning::{self, Context};
 use crate::generate::regex_sample::sample_regex;
+use crate::generate::rng::fnv1a;
 use regex::Regex;
 use serde_json::{Number, Value};
 use std::collections::HashMap;
@@ -36,27 +38,50 @@ impl Generator<'_> {
         let format = keyword(schema, "format")
             .and_then(Value::as_str)
             .unwrap_or("");
+        let context = Context {
+            field,
+            parent: self.path.iter().rev().nth(1).copied().unwrap_or(""),
+            component: self.stack.last().copied().unwrap_or(""),
+        };
+        let example = keyword(schema, "example")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty() && *e != field && *e != "string");
         let text = match (format, field) {
             ("date-time", _) => rfc3339(self.now),
+            (_, f) if f.ends_with("_at") => rfc3339(self.now),
             ("date", _) => rfc3339(self.now)[..10].to_string(),
-            ("uri" | "url", _) => "https://example.com/openai-mock".into(),
-            ("email", _) | (_, "email") => "ada@example.com".into(),
+            ("email", _) | (_, "email") => meaning::email(&mut self.rng),
             ("binary", _) => "file".into(),
             ("byte", _) => "b3BlbmFpLW1vY2s=".into(),
-            (_, "id") => ids::new_id(&mut self.rng, "id_"),
-            (_, f) if f.ends_with("_id") => {
-                let stem = f.trim_end_matches("_id");
-                ids::new_id(&mut self.rng, &format!("{stem}_"))
+            (_, f) if f == "id" || f.ends_with("_id") => {
+                let prefix = meaning::id_for(context).unwrap_or("");
+                ids::new_id(&mut self.rng, prefix)
+            }
+            _ if example.is_some() => example.unwrap_or_default().to_string(),
+            ("uri" | "url", "picture") | (_, "picture") => {
+                format!(
+                    "https://avatars.example.com/{}.png",
+                    self.rng.alphanumeric(12)
+                )
+            }
+            ("uri" | "url", _) | (_, "url" | "image_url" | "download_url") => {
+                format!("https://files.example.com/{}", self.rng.alphanumeric(16))
             }
             (_, "model") => "gpt-4o-2024-08-06".into(),
-            (_, "url" | "image_url" | "download_url") => "https://example.com/openai-mock".into(),
-            (_, "name" | "title" | "filename") => "openai-mock example".into(),
-            (_, "text" | "content" | "message" | "transcript" | "output" | "summary") => {
-                "This is a response from openai-mock.".into()
-            }
             (_, "system_fingerprint") => format!("fp_{}", self.rng.hex(10)),
-            (_, "" | "item") => "string".into(),
-            (_, f) => f.to_string(),
+            _ => match meaning::string_for(context, &mut self.rng) {
+                Some(text) => text,
+                None if field.is_empty() || field == "item" => {
+                    "Paris is the capital of France.".into()
+                }
+                // A field nobody described: its words and a number (the same for every seed),
+                // never its bare name.
+                None => format!(
+                    "{} {}",
+                    field.replace('_', " "),
+                    1 + fnv1a(&[field.as_bytes()]) % 99
+                ),
+            },
         };
         let text = if self.varied {
             self.vary_text(text, format, field)
@@ -90,7 +115,10 @@ impl Generator<'_> {
         let max = bound(schema, "maximum", "exclusiveMaximum", -1);
         let timestamp = is_timestamp(field);
         let position = field == "index" || field.ends_with("_index");
-        let candidate = if timestamp {
+        let candidate = if field == "expires_at" {
+            // Expiry lies ahead: thirty days after creation.
+            self.now.saturating_add(30 * 86_400)
+        } else if timestamp {
             self.now
         } else if position {
             0
