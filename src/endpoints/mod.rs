@@ -33,6 +33,7 @@ pub mod completions;
 pub mod containers;
 pub mod embeddings;
 mod endpoint;
+pub mod evals;
 pub mod files;
 pub mod fine_tuning;
 pub mod images;
@@ -51,6 +52,11 @@ use crate::catalog::Catalog;
 /// Every specific entry, one per family behaviour.
 const ENTRIES: &[&Endpoint] = &[
     &chat::ENDPOINT,
+    &chat::stored::LIST,
+    &chat::stored::RETRIEVE,
+    &chat::stored::UPDATE,
+    &chat::stored::DELETE,
+    &chat::stored::MESSAGES_LIST,
     &responses::CREATE,
     &responses::INPUT_TOKENS,
     &completions::ENDPOINT,
@@ -109,6 +115,18 @@ const ENTRIES: &[&Endpoint] = &[
     &vector_stores::batches::CANCEL,
     &vector_stores::batches::LIST_FILES,
     &vector_stores::search::SEARCH,
+    &evals::CREATE,
+    &evals::LIST,
+    &evals::RETRIEVE,
+    &evals::UPDATE,
+    &evals::DELETE,
+    &evals::runs::CREATE,
+    &evals::runs::LIST,
+    &evals::runs::RETRIEVE,
+    &evals::runs::CANCEL,
+    &evals::runs::DELETE,
+    &evals::runs::ITEMS,
+    &evals::runs::ITEM,
     &fine_tuning::CREATE,
     &fine_tuning::LIST,
     &fine_tuning::RETRIEVE,
