@@ -98,7 +98,7 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
         .into_iter()
         .flatten()
         .map(|criterion| {
-            let mut criterion = criterion.clone();
+            let mut criterion = shown_criterion(criterion);
             let name = criterion["name"].as_str().unwrap_or("grader").to_string();
             let uuid = uuid(&mut generator.rng);
             set(&mut criterion, "id", json!(format!("{name}-{uuid}")));
@@ -141,6 +141,25 @@ fn update(call: &Call, answer: &mut Value, _: &mut Generator) {
     if let Some(updated) = updated {
         *answer = updated.body.clone();
     }
+}
+
+/// Roles an eval message may have.
+const ROLES: [&str; 4] = ["user", "assistant", "system", "developer"];
+
+/// A testing criterion as the eval shows it: the messages of a model grader's `input`
+/// are typed `message`, and a role outside the four an eval message has becomes `user`.
+fn shown_criterion(criterion: &Value) -> Value {
+    let mut shown = criterion.clone();
+    if let Some(messages) = shown.get_mut("input").and_then(Value::as_array_mut) {
+        for message in messages.iter_mut().filter(|m| m.is_object()) {
+            let role = message["role"].as_str().unwrap_or("");
+            if !ROLES.contains(&role) {
+                set(message, "role", json!("user"));
+            }
+            set(message, "type", json!("message"));
+        }
+    }
+    shown
 }
 
 /// A request's `metadata` object (empty when absent or null).
