@@ -17,6 +17,14 @@ async fn mock(lifecycle_ms: u64) -> Mock {
     .await
 }
 
+/// POSTs a create and expects its 201 (or 200), valid against the operation's schema.
+async fn created(mock: &Mock, operation: &str, path: &str, body: &Value) -> Value {
+    let (status, answer) = mock.post(path, body).await;
+    assert!(status == 200 || status == 201, "{path}: {status} {answer}");
+    mock.assert_valid_response(operation, &answer);
+    answer
+}
+
 async fn get_ok(mock: &Mock, operation: &str, path: &str) -> Value {
     let (status, answer) = mock.get(path).await;
     assert_eq!(status, 200, "{path}: {answer}");
@@ -88,9 +96,7 @@ async fn eval_runs_and_output_items_follow_the_schemas() {
         &json!({"model": "gpt-4o-mini", "store": true, "messages": [{"role": "user", "content": "Hi"}]}),
     )
     .await;
-    let eval = mock
-        .ok(
-            "createEval",
+    let eval = created(&mock, "createEval",
             "/evals",
             &json!({
                 "name": "schema",
@@ -117,9 +123,13 @@ async fn eval_runs_and_output_items_follow_the_schemas() {
     ];
     for (source, total) in sources.iter().zip([2, 1, 1]) {
         let runs = format!("/evals/{eval_id}/runs");
-        let run = mock
-            .ok("createEvalRun", &runs, &json!({"data_source": source}))
-            .await;
+        let run = created(
+            &mock,
+            "createEvalRun",
+            &runs,
+            &json!({"data_source": source}),
+        )
+        .await;
         assert_eq!(run["status"], "completed", "{run}");
         assert_eq!(run["result_counts"]["total"], total, "{run}");
         let run_id = run["id"].as_str().expect("a run id");
@@ -145,16 +155,14 @@ async fn eval_runs_and_output_items_follow_the_schemas() {
 #[tokio::test]
 async fn a_canceled_run_follows_the_schema() {
     let mock = mock(600_000).await;
-    let eval = mock
-        .ok(
-            "createEval",
+    let eval = created(&mock, "createEval",
             "/evals",
             &json!({"data_source_config": {"type": "custom", "item_schema": {"type": "object"}}, "testing_criteria": []}),
         )
         .await;
     let runs = format!("/evals/{}/runs", eval["id"].as_str().unwrap_or(""));
     let body = json!({"data_source": {"type": "jsonl", "source": {"type": "file_content", "content": []}}});
-    let run = mock.ok("createEvalRun", &runs, &body).await;
+    let run = created(&mock, "createEvalRun", &runs, &body).await;
     assert_eq!(run["status"], "queued");
     let cancel = format!("{runs}/{}", run["id"].as_str().unwrap_or(""));
     let canceled = mock.ok("cancelEvalRun", &cancel, &json!({})).await;

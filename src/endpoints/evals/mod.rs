@@ -17,7 +17,7 @@ pub mod runs;
 use super::stored::{lookup, page, path_param, set};
 use super::{Call, Endpoint};
 use crate::error::ApiError;
-use crate::generate::{new_id, Generator, Rng};
+use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::store::{lifecycle, Object};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -109,7 +109,7 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
         Some(name) => name.to_string(),
         None => answer["name"].as_str().unwrap_or("eval").to_string(),
     };
-    let eval = json!({
+    let mut eval = json!({
         "object": "eval",
         "id": id,
         "name": name,
@@ -118,6 +118,12 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
         "created_at": lifecycle::now_ms() / 1000,
         "metadata": metadata_of(body),
     });
+    keep_fitting(
+        call,
+        &mut eval,
+        answer,
+        &["data_source_config", "testing_criteria"],
+    );
     *answer = eval.clone();
     if let Err(error) = call
         .store
@@ -140,6 +146,18 @@ fn update(call: &Call, answer: &mut Value, _: &mut Generator) {
     });
     if let Some(updated) = updated {
         *answer = updated.body.clone();
+    }
+}
+
+/// Replaces each of `keys` of `object` that the answer schema refuses (a request may send
+/// `"image_url": ""`, which is no URI) with the generated answer's value there.
+pub fn keep_fitting(call: &Call, object: &mut Value, generated: &Value, keys: &[&str]) {
+    for key in keys {
+        if !echo_fits(call.catalog, call.op, key, &object[*key]) {
+            if let Some(value) = generated.get(*key) {
+                set(object, key, value.clone());
+            }
+        }
     }
 }
 

@@ -28,6 +28,10 @@ pub const KIND: &str = "eval.run";
 /// The store kind of output items (their parent is the run).
 pub const ITEM_KIND: &str = "eval.run.output_item";
 
+/// The `max_completion_tokens` a sample reports when its run set none (the real API's
+/// default, as in the spec's example output item).
+const DEFAULT_MAX_COMPLETION_TOKENS: u64 = 2048;
+
 /// Statuses a run never leaves.
 const FINISHED: [&str; 3] = ["completed", "failed", "canceled"];
 
@@ -261,11 +265,12 @@ fn grade(criteria: &[Value], datums: &[Datum]) -> Graded {
     graded
 }
 
-/// The sample of a datum that has none: no messages, no tokens.
+/// The sample of a datum that has none: no messages, no tokens, the default parameters.
 fn empty_sample() -> Value {
     json!({"input": [], "output": [], "finish_reason": "", "model": "",
            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cached_tokens": 0},
-           "error": null, "temperature": 1.0})
+           "error": null, "temperature": 1.0, "top_p": 1.0, "seed": 42,
+           "max_completion_tokens": DEFAULT_MAX_COMPLETION_TOKENS})
 }
 
 /// Fills what the output item's `sample` needs and a JSONL sample may lack; `error` says why
@@ -362,6 +367,8 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
             ]
         }
     };
+    let mut run = run;
+    super::keep_fitting(call, &mut run, answer, &["data_source"]);
     let mut object = Object::new(KIND, &id, run);
     object.parent = Some(eval.id.clone());
     lifecycle::set_stages(&mut object.extra, &stages);
