@@ -9,6 +9,7 @@
 //! deterministic result derived from what they would read, so a rerun grades alike.
 
 use super::metrics;
+use crate::endpoints::vector_stores::string_array;
 use crate::generate::fnv1a;
 use serde_json::{json, Value};
 
@@ -122,8 +123,8 @@ pub fn grade(criterion: &Value, scope: &Value) -> Result<Verdict, String> {
             (score, score >= threshold.unwrap_or(1.0))
         }
         "label_model" => {
-            let labels = strings(&criterion["labels"]);
-            let passing = strings(&criterion["passing_labels"]);
+            let labels = string_array(criterion.get("labels"));
+            let passing = string_array(criterion.get("passing_labels"));
             let seen = render(&criterion["input"].to_string(), scope);
             let label = match labels.len() {
                 0 => String::new(),
@@ -150,19 +151,6 @@ pub fn grade(criterion: &Value, scope: &Value) -> Result<Verdict, String> {
         score,
         passed,
     })
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
