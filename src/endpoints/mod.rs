@@ -8,7 +8,7 @@
 //!
 //! | module | operations |
 //! |---|---|
-//! | [`chat`] | chat completions |
+//! | [`chat`] | chat completions, and stored ones (retrieve, list, messages, update, delete) |
 //! | [`responses`] | `/responses`, its input-token count, and stored responses (retrieve, delete, cancel, input items) |
 //! | [`conversations`] | conversations and their items |
 //! | [`completions`] | legacy completions |
@@ -25,6 +25,7 @@
 //! | [`vector_stores`] | vector stores, their files and file batches: chunking, embedding, search |
 //! | [`fine_tuning`] | fine-tuning jobs, their events, checkpoints and models |
 //! | [`assistants`] | assistants, threads, messages, runs with the tool loop and streams, run steps |
+//! | [`evals`] | evals and their runs, graded over JSONL, stored completions or fresh samples |
 //!
 //! [`file_search`] is the `file_search` tool both the Assistants and Responses APIs use.
 //!
@@ -39,6 +40,7 @@ pub mod containers;
 pub mod conversations;
 pub mod embeddings;
 mod endpoint;
+pub mod evals;
 pub mod file_search;
 pub mod files;
 pub mod fine_tuning;
@@ -58,6 +60,11 @@ use crate::catalog::Catalog;
 /// Every specific entry, one per family behaviour.
 const ENTRIES: &[&Endpoint] = &[
     &chat::ENDPOINT,
+    &chat::stored::LIST,
+    &chat::stored::RETRIEVE,
+    &chat::stored::UPDATE,
+    &chat::stored::DELETE,
+    &chat::stored::MESSAGES_LIST,
     &responses::CREATE,
     &responses::INPUT_TOKENS,
     &responses::resource::RETRIEVE,
@@ -128,6 +135,18 @@ const ENTRIES: &[&Endpoint] = &[
     &vector_stores::batches::CANCEL,
     &vector_stores::batches::LIST_FILES,
     &vector_stores::search::SEARCH,
+    &evals::CREATE,
+    &evals::LIST,
+    &evals::RETRIEVE,
+    &evals::UPDATE,
+    &evals::DELETE,
+    &evals::runs::CREATE,
+    &evals::runs::LIST,
+    &evals::runs::RETRIEVE,
+    &evals::runs::CANCEL,
+    &evals::runs::DELETE,
+    &evals::runs::ITEMS,
+    &evals::runs::ITEM,
     &fine_tuning::CREATE,
     &fine_tuning::LIST,
     &fine_tuning::RETRIEVE,

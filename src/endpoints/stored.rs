@@ -117,3 +117,32 @@ pub fn set(body: &mut Value, key: &str, value: Value) {
         map.insert(key.to_string(), value);
     }
 }
+
+/// `metadata` key/value pairs an object must carry to be listed (`metadata[key]=value` in
+/// a list query, or a `metadata` object in a request body).
+#[derive(Debug, Clone, Default)]
+pub struct MetadataFilter(Vec<(String, Value)>);
+
+impl MetadataFilter {
+    /// The pairs of `metadata` (none when it is absent or not an object).
+    pub fn of(metadata: Option<&Value>) -> MetadataFilter {
+        MetadataFilter(
+            metadata
+                .and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Whether `object`'s `metadata` has every pair.
+    pub fn matches(&self, object: &Value) -> bool {
+        self.0
+            .iter()
+            .all(|(key, value)| object.get("metadata").and_then(|m| m.get(key)) == Some(value))
+    }
+}
+
+/// The list query's `metadata[key]=value` filter.
+pub fn metadata_filters(call: &Call) -> MetadataFilter {
+    MetadataFilter::of(call.request.query.get("metadata"))
+}

@@ -11,6 +11,7 @@ mod behave_batches;
 mod behave_chat;
 mod behave_completions;
 mod behave_embeddings;
+mod behave_evals;
 mod behave_media;
 mod behave_models;
 mod behave_responses;

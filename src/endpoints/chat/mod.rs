@@ -16,6 +16,7 @@
 //! When a named tool is forced, `finish_reason` is `"stop"` (as the real API does);
 //! otherwise tool calls finish with `"tool_calls"` and legacy calls with `"function_call"`.
 
+pub mod stored;
 mod stream;
 
 use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
@@ -67,6 +68,9 @@ fn shape_call(call: &EndpointCall, answer: &mut Value, generator: &mut Generator
     shape(call.request, call.script, answer, generator);
     if let Some(script) = call.script {
         script::use_chat_call_ids(script, answer);
+    }
+    if stored::wanted(call) {
+        stored::keep(call, answer);
     }
 }
 

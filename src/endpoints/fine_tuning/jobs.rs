@@ -4,7 +4,7 @@
 
 use super::registry::{reached, CHECKPOINTS, EVENTS, JOB};
 use crate::endpoints::files::store_file;
-use crate::endpoints::stored::{current, lookup, page, set};
+use crate::endpoints::stored::{current, lookup, metadata_filters, page, set};
 use crate::endpoints::Call;
 use crate::generate::Generator;
 use crate::store::lifecycle::now_ms;
@@ -71,23 +71,13 @@ pub fn retrieve(call: &Call, answer: &mut Value, generator: &mut Generator) {
 /// `GET /fine_tuning/jobs`: this namespace's jobs, newest first, filtered by
 /// `metadata[key]=value`.
 pub fn list(call: &Call, answer: &mut Value, generator: &mut Generator) {
-    let filters: Vec<(String, Value)> = call
-        .request
-        .query
-        .get("metadata")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let filters = metadata_filters(call);
     let jobs: Vec<Value> = call
         .store
         .list(call.namespace, JOB, None)
         .iter()
         .map(|j| view(call, j, generator))
-        .filter(|j| {
-            filters
-                .iter()
-                .all(|(key, value)| j.get("metadata").and_then(|m| m.get(key)) == Some(value))
-        })
+        .filter(|j| filters.matches(j))
         .collect();
     page(call, jobs, answer, "desc");
 }
