@@ -29,7 +29,7 @@ use crate::services::model::structured::{json_mode_schema, Instances};
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Call, Choice, Tool};
 use crate::services::tokens::Encoding;
-use crate::validate::ValidRequest;
+use crate::validate::{semantic, ValidRequest};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -146,7 +146,7 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
             "function_call",
         )?;
     }
-    Ok(())
+    semantic::chat(body)
 }
 
 /// A forcing `choice` needs tools, and a named one must be among them.

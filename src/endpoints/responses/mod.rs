@@ -30,7 +30,7 @@ use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
-use crate::validate::ValidRequest;
+use crate::validate::{semantic, ValidRequest};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -135,7 +135,9 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
     if !(hosted && choice == Choice::Required) {
         chat::check_tool_choice(&choice, &tools, "tools", "tool_choice")?;
     }
-    Ok(())
+    // Items before the input (a stored chain, a conversation) are not read yet: skip pairing.
+    let chained = body.get("previous_response_id").is_some() || body.get("conversation").is_some();
+    semantic::responses(body, (!chained).then_some(&[][..]))
 }
 
 /// Shapes the generated response object into the answer for `request`, echoing a request
