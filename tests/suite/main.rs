@@ -19,6 +19,7 @@ mod in_process;
 mod key_order;
 mod readme_examples;
 mod scenarios;
+mod second_turn;
 mod spec_at_startup;
 mod state_file;
 mod sweep;
