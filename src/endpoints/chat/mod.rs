@@ -23,11 +23,11 @@ use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
-use crate::services::model::logprobs;
 use crate::services::model::script::{self, Scripted};
 use crate::services::model::structured::{json_mode_schema, Instances};
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Call, Choice, Tool};
+use crate::services::model::{logprobs, prediction};
 use crate::services::tokens::Encoding;
 use crate::validate::{semantic, ValidRequest};
 use base64::Engine;
@@ -241,6 +241,10 @@ pub fn shape(
     let effort = body.get("reasoning_effort").and_then(Value::as_str);
     let audio = audio_request(body);
 
+    let predicted = content_text(body.pointer("/prediction/content"));
+    let edit = (!predicted.is_empty())
+        .then(|| prediction::edited(&predicted, &context.last_user))
+        .flatten();
     let mut choices = Vec::with_capacity(n);
     let mut completion_total = 0;
     let mut reasoning_total = 0;
@@ -262,7 +266,10 @@ pub fn shape(
         let answer = if let Some(scripted) = script {
             scripted_answer(encoding, scripted, legacy, &stops, budget, reasoning)
         } else if selected.is_empty() {
-            let text = compose(body, &context, now, &mut rng);
+            let text = match &edit {
+                Some(edited) => edited.clone(),
+                None => compose(body, &context, now, &mut rng),
+            };
             text_answer(encoding, &text, &stops, budget, reasoning)
         } else {
             let calls = tools::calls(&selected, &context, parallel, now, &mut rng);
@@ -624,8 +631,7 @@ pub fn content_tokens(encoding: Encoding, content: Option<&Value>) -> usize {
     }
 }
 
-/// Accepted and rejected prediction tokens: the predicted tokens that open the answer
-/// are accepted, the rest rejected.
+/// Accepted and rejected prediction tokens ([`prediction::accounting`]).
 fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) -> (usize, usize) {
     let predicted = content_text(body.pointer("/prediction/content"));
     if predicted.is_empty() {
@@ -633,12 +639,7 @@ fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) ->
     }
     let predicted = encoding.encode(&predicted);
     let produced = encoding.encode(content.unwrap_or(""));
-    let accepted = predicted
-        .iter()
-        .zip(&produced)
-        .take_while(|(a, b)| a == b)
-        .count();
-    (accepted, predicted.len() - accepted)
+    prediction::accounting(&predicted, &produced)
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use crate::endpoints::chat::{
     self, content_tokens, is_reasoning_model, structured_text, tools_tokens,
 };
 use crate::services::conversation::Conversation;
-use crate::services::model::logprobs;
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Choice, Tool};
+use crate::services::model::{logprobs, reasoning};
 use crate::services::tokens::Encoding;
 mod stream;
 
@@ -31,7 +31,6 @@ use crate::error::ApiError;
 use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
 use crate::validate::{semantic, ValidRequest};
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
 /// The request fields that decide what the answer says ([`Endpoint::content_fields`]).
@@ -135,6 +134,8 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
     if !(hosted && choice == Choice::Required) {
         chat::check_tool_choice(&choice, &tools, "tools", "tool_choice")?;
     }
+    let input = body.get("input").and_then(Value::as_array);
+    reasoning::check_encrypted(input.map_or(&[][..], Vec::as_slice))?;
     // Items before the input (a stored chain, a conversation) are not read yet: skip pairing.
     let chained = body.get("previous_response_id").is_some() || body.get("conversation").is_some();
     semantic::responses(body, (!chained).then_some(&[][..]))
@@ -432,31 +433,24 @@ fn response_object(
 }
 
 fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut Rng) -> Value {
-    let wants_summary = body
+    let setting = body
         .pointer("/reasoning/summary")
         .or_else(|| body.pointer("/reasoning/generate_summary"))
-        .and_then(Value::as_str)
-        .is_some();
-    let summary = if wants_summary {
-        let topic = context.topic().unwrap_or_else(|| "the request".into());
-        vec![json!({
-            "type": "summary_text",
-            "text": format!(
-                "**Considering {topic}**\n\nThe user wants help with {topic}. \
-                 I will answer briefly and directly."
-            ),
-        })]
-    } else {
-        Vec::new()
-    };
-    let mut item = json!({
-        "id": new_id(rng, "rs_"),
-        "type": "reasoning",
-        "summary": summary,
-    });
+        .and_then(Value::as_str);
+    let effort = body.pointer("/reasoning/effort").and_then(Value::as_str);
+    let summary: Vec<Value> = setting
+        .map(|setting| {
+            let topic = context.topic().unwrap_or_else(|| "the request".into());
+            reasoning::summary_parts(&topic, setting, effort)
+                .into_iter()
+                .map(|text| json!({"type": "summary_text", "text": text}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = new_id(rng, "rs_");
+    let mut item = json!({"id": id, "type": "reasoning", "summary": summary});
     if include.contains(&"reasoning.encrypted_content") {
-        let opaque: Vec<u8> = (0..48).map(|_| rng.below(256) as u8).collect();
-        item["encrypted_content"] = json!(base64::engine::general_purpose::STANDARD.encode(opaque));
+        item["encrypted_content"] = json!(reasoning::seal(&id, rng));
     }
     item
 }
