@@ -55,7 +55,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
     ops: &["createChatCompletion"],
     check: |call| {
         models::check_body_model(call)?;
-        check(call.request)
+        check(call.request)?;
+        semantic::chat(&call.request.body, !call.store.settings.strict_ids)
     },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
@@ -146,7 +147,7 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
             "function_call",
         )?;
     }
-    semantic::chat(body)
+    Ok(())
 }
 
 /// A forcing `choice` needs tools, and a named one must be among them.

@@ -51,7 +51,8 @@ pub const CREATE: Endpoint = Endpoint {
     ops: &["createResponse", "beta_createResponse"],
     check: |call| {
         models::check_body_model(call)?;
-        check(call.request)
+        check(call.request)?;
+        check_items(call.request, !call.store.settings.strict_ids)
     },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
@@ -134,11 +135,18 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
     if !(hosted && choice == Choice::Required) {
         chat::check_tool_choice(&choice, &tools, "tools", "tool_choice")?;
     }
+    Ok(())
+}
+
+/// The checks after the schema ([`semantic::responses`]) and the encrypted reasoning sent
+/// back. Items before the input (a stored chain, a conversation) are not read here yet, so
+/// tool-call pairing skips requests that have them.
+fn check_items(request: &ValidRequest, lenient: bool) -> Result<(), ApiError> {
+    let body = &request.body;
     let input = body.get("input").and_then(Value::as_array);
     reasoning::check_encrypted(input.map_or(&[][..], Vec::as_slice))?;
-    // Items before the input (a stored chain, a conversation) are not read yet: skip pairing.
     let chained = body.get("previous_response_id").is_some() || body.get("conversation").is_some();
-    semantic::responses(body, (!chained).then_some(&[][..]))
+    semantic::responses(body, (!chained).then_some(&[][..]), lenient)
 }
 
 /// Shapes the generated response object into the answer for `request`, echoing a request

@@ -10,7 +10,10 @@
 //!   Schema within its nesting and size limits.
 //!
 //! They read only the request body (plus, for pairing, items the caller found elsewhere), so
-//! the endpoints call them from their `check` with one line.
+//! the endpoints call them from their `check` with one line. They are on by default, as in
+//! the real API; lenient mode (without `--strict-ids`, the default) relaxes one thing: a
+//! strict schema that is no JSON Schema at all (a placeholder such as `{"foo": "bar"}`, which
+//! the official SDKs' own test suites send) is let through instead of refused.
 
 pub mod ordering;
 pub mod pairing;
@@ -20,9 +23,10 @@ use crate::error::ApiError;
 use serde_json::Value;
 
 /// The semantic checks of a Chat Completions request body, in the order the real API makes
-/// them: the schemas first, then the message order, then the tool-call pairing.
-pub fn chat(body: &Value) -> Result<(), ApiError> {
-    strict_schema::chat(body)?;
+/// them: the schemas first, then the message order, then the tool-call pairing. With
+/// `lenient`, placeholder schemas pass (see the module note).
+pub fn chat(body: &Value, lenient: bool) -> Result<(), ApiError> {
+    strict_schema::chat(body, lenient)?;
     let messages = body
         .get("messages")
         .and_then(Value::as_array)
@@ -34,8 +38,9 @@ pub fn chat(body: &Value) -> Result<(), ApiError> {
 /// The semantic checks of a Responses request body. `earlier` holds the items that come
 /// before its `input` (the stored chain of `previous_response_id`, the conversation's
 /// items); `None` when they exist but cannot be read, which skips the pairing rule.
-pub fn responses(body: &Value, earlier: Option<&[Value]>) -> Result<(), ApiError> {
-    strict_schema::responses(body)?;
+/// `lenient` as for [`chat`].
+pub fn responses(body: &Value, earlier: Option<&[Value]>, lenient: bool) -> Result<(), ApiError> {
+    strict_schema::responses(body, lenient)?;
     if let Some(earlier) = earlier {
         let input = body
             .get("input")

@@ -63,7 +63,7 @@ impl Subject<'_> {
 }
 
 /// Checks a Chat Completions body's strict `response_format` and strict function tools.
-pub fn chat(body: &Value) -> Result<(), ApiError> {
+pub fn chat(body: &Value, lenient: bool) -> Result<(), ApiError> {
     if let Some(format) = body
         .get("response_format")
         .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
@@ -76,7 +76,7 @@ pub fn chat(body: &Value) -> Result<(), ApiError> {
                 param: "response_format".into(),
                 code: None,
             };
-            check(&subject, format.get("schema"))?;
+            check(&subject, format.get("schema"), lenient)?;
         }
     }
     for (index, tool) in tools(body).enumerate() {
@@ -89,13 +89,13 @@ pub fn chat(body: &Value) -> Result<(), ApiError> {
             param: format!("tools[{index}].function.parameters"),
             code: Some("invalid_function_parameters"),
         };
-        check(&subject, function.get("parameters"))?;
+        check(&subject, function.get("parameters"), lenient)?;
     }
     Ok(())
 }
 
 /// Checks a Responses body's strict `text.format` and strict function tools.
-pub fn responses(body: &Value) -> Result<(), ApiError> {
+pub fn responses(body: &Value, lenient: bool) -> Result<(), ApiError> {
     if let Some(format) = body
         .pointer("/text/format")
         .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
@@ -107,7 +107,7 @@ pub fn responses(body: &Value) -> Result<(), ApiError> {
                 param: "text.format.schema".into(),
                 code: Some("invalid_json_schema"),
             };
-            check(&subject, format.get("schema"))?;
+            check(&subject, format.get("schema"), lenient)?;
         }
     }
     for (index, tool) in tools(body).enumerate() {
@@ -120,7 +120,7 @@ pub fn responses(body: &Value) -> Result<(), ApiError> {
             param: format!("tools[{index}].parameters"),
             code: Some("invalid_function_parameters"),
         };
-        check(&subject, tool.get("parameters"))?;
+        check(&subject, tool.get("parameters"), lenient)?;
     }
     Ok(())
 }
@@ -158,10 +158,34 @@ fn context(path: &[Step<'_>]) -> String {
     }
 }
 
-fn check(subject: &Subject<'_>, schema: Option<&Value>) -> Result<(), ApiError> {
+/// Keywords that make an object a JSON Schema; a strict schema with none of them is a
+/// placeholder, which lenient mode lets through.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "anyOf",
+    "allOf",
+    "oneOf",
+    "$ref",
+    "$defs",
+    "definitions",
+    "enum",
+    "const",
+];
+
+fn check(subject: &Subject<'_>, schema: Option<&Value>, lenient: bool) -> Result<(), ApiError> {
     let Some(schema) = schema else {
         return Ok(());
     };
+    let placeholder = schema
+        .as_object()
+        .is_some_and(|map| !SCHEMA_KEYWORDS.iter().any(|k| map.contains_key(*k)));
+    if lenient && placeholder {
+        return Ok(());
+    }
     let kind = schema.get("type");
     if kind.and_then(Value::as_str) != Some("object") {
         let got = kind.map_or_else(|| "None".to_string(), |k| k.to_string());
@@ -296,7 +320,7 @@ mod tests {
             "required": ["x"]}),
         );
         assert_eq!(
-            chat(&open).unwrap_err().message,
+            chat(&open, false).unwrap_err().message,
             "Invalid schema for response_format 'step': In context=(), 'additionalProperties' \
              is required to be supplied and to be false."
         );
@@ -305,7 +329,7 @@ mod tests {
                 "properties": {"z": {"type": "integer"}}, "additionalProperties": false}},
             "required": ["x", "y"]}));
         assert_eq!(
-            chat(&missing).unwrap_err().message,
+            chat(&missing, false).unwrap_err().message,
             "Invalid schema for response_format 'step': In context=('properties', 'y'), \
              'required' is required to be supplied and to be an array including every key in \
              properties. Missing 'z'."
@@ -317,17 +341,21 @@ mod tests {
         let keyword = format(json!({"type": "object", "additionalProperties": false,
             "properties": {"tags": {"type": "array", "items": {"type": "string", "minLength": 2}}},
             "required": ["tags"]}));
-        assert!(chat(&keyword).unwrap_err().message.ends_with(
+        assert!(chat(&keyword, false).unwrap_err().message.ends_with(
             "In context=('properties', 'tags', 'items'), 'minLength' is not permitted."
         ));
         let array = format(json!({"type": "array", "items": {"type": "string"}}));
-        assert!(chat(&array)
+        assert!(chat(&array, false)
             .unwrap_err()
             .message
             .contains("got 'type: \"array\"'"));
         let lenient = json!({"response_format": {"type": "json_schema",
             "json_schema": {"name": "step", "schema": {"type": "object"}}}});
-        assert!(chat(&lenient).is_ok());
+        assert!(chat(&lenient, false).is_ok());
+        let placeholder = json!({"response_format": {"type": "json_schema",
+            "json_schema": {"name": "name", "strict": true, "schema": {"foo": "bar"}}}});
+        assert!(chat(&placeholder, true).is_ok());
+        assert!(chat(&placeholder, false).is_err());
     }
 
     #[test]
@@ -335,7 +363,7 @@ mod tests {
         let body = json!({"tools": [{"type": "function", "function": {"name": "get_weather",
             "strict": true, "parameters": {"type": "object",
             "properties": {"city": {"type": "string"}}, "additionalProperties": false}}}]});
-        let error = chat(&body).unwrap_err();
+        let error = chat(&body, false).unwrap_err();
         assert_eq!(error.param.as_deref(), Some("tools[0].function.parameters"));
         assert_eq!(error.code.as_deref(), Some("invalid_function_parameters"));
         let deep = (0..11).fold(json!({"type": "string"}), |inner, _| {
@@ -344,7 +372,7 @@ mod tests {
         });
         let body = json!({"text": {"format": {"type": "json_schema", "name": "deep",
             "strict": true, "schema": deep}}});
-        let error = responses(&body).unwrap_err();
+        let error = responses(&body, false).unwrap_err();
         assert_eq!(error.param.as_deref(), Some("text.format.schema"));
         assert!(error.message.contains("more than the 10 levels allowed"));
     }
