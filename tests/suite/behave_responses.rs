@@ -398,6 +398,11 @@ async fn streaming_function_calls_and_reasoning_use_their_events() {
             "response.created",
             "response.in_progress",
             "response.output_item.added",
+            // `auto` gives two summary parts.
+            "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
             "response.reasoning_summary_part.added",
             "response.reasoning_summary_text.delta",
             "response.reasoning_summary_text.done",

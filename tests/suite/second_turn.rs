@@ -7,6 +7,7 @@
 use crate::support::mock::Mock;
 use openai_mock::catalog::Catalog;
 use openai_mock::generate::{Generator, Rng};
+use openai_mock::services::model::reasoning;
 use serde_json::{json, Value};
 
 /// The component names of a union's branches in the compiled catalog.
@@ -39,6 +40,10 @@ fn output_items(catalog: &Catalog) -> Vec<Value> {
             }
             if item["type"] == "additional_tools" {
                 item["role"] = json!("developer");
+            }
+            // Encrypted reasoning is what the mock sealed, not the generator's placeholder.
+            if item.get("encrypted_content").is_some() && item["type"] == "reasoning" {
+                item["encrypted_content"] = json!(reasoning::seal(&mut Rng::new(5)));
             }
             item
         })

@@ -139,13 +139,20 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
 }
 
 /// The checks after the schema ([`semantic::responses`]) and the encrypted reasoning sent
-/// back. Items before the input (a stored chain, a conversation) are not read here yet, so
-/// tool-call pairing skips requests that have them.
+/// back. Items before the input (a stored chain, a conversation) and item references are not
+/// read here yet, so tool-call pairing skips requests that have them.
 fn check_items(request: &ValidRequest, lenient: bool) -> Result<(), ApiError> {
     let body = &request.body;
     let input = body.get("input").and_then(Value::as_array);
     reasoning::check_encrypted(input.map_or(&[][..], Vec::as_slice))?;
-    let chained = body.get("previous_response_id").is_some() || body.get("conversation").is_some();
+    // Item references name stored items, which are not read here either.
+    let references = input.into_iter().flatten().any(|item| {
+        item.get("type").and_then(Value::as_str) == Some("item_reference")
+            || (item.get("type").is_none() && item.get("role").is_none())
+    });
+    let chained = body.get("previous_response_id").is_some()
+        || body.get("conversation").is_some()
+        || references;
     semantic::responses(body, (!chained).then_some(&[][..]), lenient)
 }
 
@@ -458,7 +465,7 @@ fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut R
     let id = new_id(rng, "rs_");
     let mut item = json!({"id": id, "type": "reasoning", "summary": summary});
     if include.contains(&"reasoning.encrypted_content") {
-        item["encrypted_content"] = json!(reasoning::seal(&id, rng));
+        item["encrypted_content"] = json!(reasoning::seal(rng));
     }
     item
 }

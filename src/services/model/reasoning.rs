@@ -7,7 +7,7 @@
 //! bold heading and a sentence about the request, as real summaries are.
 //!
 //! **Encrypted content** is opaque to clients but checkable by the mock: base64 of a marker,
-//! a checksum and a random nonce, bound to the item's id. On input, content that does not
+//! a checksum and a random nonce (not bound to the item's id, which clients may drop). On input, content that does not
 //! decode, lacks the marker or fails the checksum (an unknown or tampered blob) is refused
 //! with the real API's `invalid_encrypted_content`.
 
@@ -71,30 +71,29 @@ pub fn summary_parts(topic: &str, summary: &str, effort: Option<&str>) -> Vec<St
         .collect()
 }
 
-fn checksum(id: &str, nonce: &[u8]) -> [u8; 8] {
-    fnv1a(&[KEY, id.as_bytes(), nonce]).to_le_bytes()
+fn checksum(nonce: &[u8]) -> [u8; 8] {
+    fnv1a(&[KEY, nonce]).to_le_bytes()
 }
 
-/// Opaque encrypted content for the reasoning item `id`.
+/// Opaque encrypted content for a reasoning item.
 ///
 /// ```
 /// use openai_mock::generate::Rng;
 /// use openai_mock::services::model::reasoning::{seal, verify};
-/// let blob = seal("rs_123", &mut Rng::new(1));
-/// assert!(verify("rs_123", &blob));
-/// assert!(!verify("rs_456", &blob));
-/// assert!(!verify("rs_123", "not-ours"));
+/// let blob = seal(&mut Rng::new(1));
+/// assert!(verify(&blob));
+/// assert!(!verify("not-ours"));
 /// ```
-pub fn seal(id: &str, rng: &mut Rng) -> String {
+pub fn seal(rng: &mut Rng) -> String {
     let nonce: Vec<u8> = (0..NONCE).map(|_| rng.below(256) as u8).collect();
     let mut bytes = MARKER.to_vec();
-    bytes.extend(checksum(id, &nonce));
+    bytes.extend(checksum(&nonce));
     bytes.extend(&nonce);
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Whether `blob` is content [`seal`] made for the item `id`.
-pub fn verify(id: &str, blob: &str) -> bool {
+/// Whether `blob` is content [`seal`] made.
+pub fn verify(blob: &str) -> bool {
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(blob) else {
         return false;
     };
@@ -102,7 +101,7 @@ pub fn verify(id: &str, blob: &str) -> bool {
         return false;
     }
     let (sum, nonce) = bytes[MARKER.len()..].split_at(8);
-    sum == checksum(id, nonce)
+    sum == checksum(nonce)
 }
 
 /// Refuses a reasoning item in `input` whose `encrypted_content` the mock did not make for
@@ -116,7 +115,7 @@ pub fn check_encrypted(input: &[Value]) -> Result<(), ApiError> {
             continue;
         };
         let id = item.get("id").and_then(Value::as_str).unwrap_or("");
-        if !verify(id, blob) {
+        if !verify(blob) {
             let what = if id.is_empty() {
                 String::new()
             } else {
@@ -146,7 +145,7 @@ mod tests {
 
     #[test]
     fn tampered_content_is_refused() {
-        let blob = seal("rs_1", &mut Rng::new(9));
+        let blob = seal(&mut Rng::new(9));
         let good = json!({"type": "reasoning", "id": "rs_1", "summary": [],
             "encrypted_content": blob});
         assert!(check_encrypted(&[good]).is_ok());
