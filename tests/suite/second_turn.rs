@@ -77,7 +77,7 @@ fn without_output_only(catalog: &Catalog, item: &Value) -> Value {
     let mut item = item.clone();
     let required = input_required(catalog, item["type"].as_str().unwrap_or(""));
     if let Some(map) = item.as_object_mut() {
-        map.retain(|key, _| !(["id", "status"].contains(&key.as_str()) && !required.contains(key)));
+        map.retain(|key, _| !["id", "status"].contains(&key.as_str()) || required.contains(key));
         if let Some(parts) = map.get_mut("content").and_then(Value::as_array_mut) {
             for part in parts.iter_mut().filter_map(Value::as_object_mut) {
                 part.remove("logprobs");
