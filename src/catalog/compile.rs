@@ -15,9 +15,13 @@
 //! - `$recursiveRef: '#'` becomes a `$ref` to the enclosing component;
 //! - `oneOf` becomes `anyOf`, because the spec's union branches overlap;
 //! - numbers outside the `i64` range (the `seed` bounds) are clamped;
-//! - prose (`description`, `title`, examples) is dropped, since nothing at run time reads it.
+//! - prose (`description`, `title`, examples) is dropped, since nothing at run time reads it;
+//! - output items the input union names directly get input copies ([`input_items`]).
 
 use serde_json::{json, Map, Value};
+
+#[path = "input_items.rs"]
+pub mod input_items;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -103,6 +107,10 @@ fn apply_patch(doc: &mut Value, patch: &Value) -> Result<bool, &'static str> {
 
 /// Builds the catalog (without fixtures) from a parsed OpenAPI document.
 pub fn compile(doc: &Value) -> Result<Value, String> {
+    // Output items sent back as input need not carry what the server assigns.
+    let mut relaxed = doc.clone();
+    input_items::relax(&mut relaxed);
+    let doc = &relaxed;
     let version = doc
         .get("openapi")
         .and_then(Value::as_str)

@@ -8,6 +8,7 @@
 
 mod errors;
 pub mod fields;
+pub mod semantic;
 
 pub use errors::param_name;
 

@@ -315,10 +315,13 @@ async fn json_schema_format_gives_an_instance_of_the_schema() {
         }}),
     ];
     for schema in schemas {
+        // The last schema uses `uniqueItems` and an optional property: strict mode refuses
+        // both (as the real API does), so it goes without `strict`.
+        let strict = schema.pointer("/properties/code").is_none();
         let body = json!({"model": "gpt-4o-2024-08-06",
             "messages": [{"role": "user", "content": "Alice Smith is 34 and likes chess. Is that negative?"}],
             "response_format": {"type": "json_schema",
-                "json_schema": {"name": "answer", "strict": true, "schema": schema}}});
+                "json_schema": {"name": "answer", "strict": strict, "schema": schema}}});
         let answer = mock.ok(OP, PATH, &body).await;
         let value: Value = serde_json::from_str(&content(&answer, 0)).expect("content is JSON");
         assert_valid_against(&schema, &value);

@@ -23,6 +23,7 @@ mod key_order;
 mod readme_examples;
 mod realism;
 mod scenarios;
+mod second_turn;
 mod spec_at_startup;
 mod state_file;
 mod sweep;

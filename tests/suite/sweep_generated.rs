@@ -73,6 +73,34 @@ const DELIBERATE: &[Refusal] = &[
         why: "an image part whose URL is not a URL",
     },
     Refusal {
+        ops: &["createChatCompletion"],
+        words: "'tool_calls'",
+        params: &[],
+        why: "a `tool` message that answers no call, or calls left unanswered",
+    },
+    Refusal {
+        ops: &["createResponse", "beta_createResponse"],
+        words: "No tool call found for",
+        params: &["input"],
+        why: "a tool output item whose call is not in the input",
+    },
+    Refusal {
+        ops: &["createResponse", "beta_createResponse"],
+        words: "could not be verified",
+        params: &[],
+        why: "encrypted reasoning content the mock did not make",
+    },
+    Refusal {
+        ops: &[
+            "createChatCompletion",
+            "createResponse",
+            "beta_createResponse",
+        ],
+        words: "Invalid schema for",
+        params: &[],
+        why: "a strict schema outside the supported subset",
+    },
+    Refusal {
         ops: &["createEmbedding"],
         words: "'$.input' is invalid",
         params: &[],

@@ -24,13 +24,13 @@ use crate::endpoints::models;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
-use crate::services::model::logprobs;
 use crate::services::model::script::{self, Scripted};
 use crate::services::model::structured::{json_mode_schema, Instances};
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Call, Choice, Tool};
+use crate::services::model::{logprobs, prediction};
 use crate::services::tokens::Encoding;
-use crate::validate::ValidRequest;
+use crate::validate::{semantic, ValidRequest};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -56,7 +56,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
     ops: &["createChatCompletion"],
     check: |call| {
         models::check_body_model(call)?;
-        check(call.request)
+        check(call.request)?;
+        semantic::chat(&call.request.body, !call.store.settings.strict_ids)
     },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
@@ -245,6 +246,10 @@ pub fn shape(
     let effort = body.get("reasoning_effort").and_then(Value::as_str);
     let audio = audio_request(body);
 
+    let predicted = content_text(body.pointer("/prediction/content"));
+    let edit = (!predicted.is_empty())
+        .then(|| prediction::edited(&predicted, &context.last_user))
+        .flatten();
     let mut choices = Vec::with_capacity(n);
     let mut completion_total = 0;
     let mut reasoning_total = 0;
@@ -266,7 +271,10 @@ pub fn shape(
         let answer = if let Some(scripted) = script {
             scripted_answer(encoding, scripted, legacy, &stops, budget, reasoning)
         } else if selected.is_empty() {
-            let text = compose(body, &context, now, &mut rng);
+            let text = match &edit {
+                Some(edited) => edited.clone(),
+                None => compose(body, &context, now, &mut rng),
+            };
             text_answer(encoding, &text, &stops, budget, reasoning)
         } else {
             let calls = tools::calls(&selected, &context, parallel, now, &mut rng);
@@ -628,8 +636,7 @@ pub fn content_tokens(encoding: Encoding, content: Option<&Value>) -> usize {
     }
 }
 
-/// Accepted and rejected prediction tokens: the predicted tokens that open the answer
-/// are accepted, the rest rejected.
+/// Accepted and rejected prediction tokens ([`prediction::accounting`]).
 fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) -> (usize, usize) {
     let predicted = content_text(body.pointer("/prediction/content"));
     if predicted.is_empty() {
@@ -637,12 +644,7 @@ fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) ->
     }
     let predicted = encoding.encode(&predicted);
     let produced = encoding.encode(content.unwrap_or(""));
-    let accepted = predicted
-        .iter()
-        .zip(&produced)
-        .take_while(|(a, b)| a == b)
-        .count();
-    (accepted, predicted.len() - accepted)
+    prediction::accounting(&predicted, &produced)
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@ use crate::endpoints::chat::{
     self, content_tokens, is_reasoning_model, structured_text, tools_tokens,
 };
 use crate::services::conversation::Conversation;
-use crate::services::model::logprobs;
 use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Choice, Tool};
+use crate::services::model::{logprobs, reasoning};
 use crate::services::tokens::Encoding;
 pub mod history;
 pub mod keep;
@@ -37,8 +37,7 @@ use crate::error::ApiError;
 use crate::generate::{echo_fits, new_id, Generator, Rng};
 use crate::services::model::script::{self, Scripted};
 use crate::services::sse::Event;
-use crate::validate::ValidRequest;
-use base64::Engine;
+use crate::validate::{semantic, ValidRequest};
 use serde_json::{json, Map, Value};
 
 /// The request fields that decide what the answer says ([`Endpoint::content_fields`]).
@@ -60,7 +59,8 @@ pub const CREATE: Endpoint = Endpoint {
     check: |call| {
         models::check_body_model(call)?;
         check(call.request)?;
-        history::check(call)
+        history::check(call)?;
+        check_items(call, !call.store.settings.strict_ids)
     },
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
@@ -173,6 +173,32 @@ pub fn check(request: &ValidRequest) -> Result<(), ApiError> {
         chat::check_tool_choice(&choice, &tools, "tools", "tool_choice")?;
     }
     Ok(())
+}
+
+/// The checks after the schema ([`semantic::responses`]) and the encrypted reasoning sent
+/// back. Items before the input (a stored chain, a conversation) and item references are not
+/// read here yet, so tool-call pairing skips requests that have them.
+fn check_items(call: &Call, lenient: bool) -> Result<(), ApiError> {
+    let body = &call.request.body;
+    let input = body.get("input").and_then(Value::as_array);
+    reasoning::check_encrypted(input.map_or(&[][..], Vec::as_slice))?;
+    // Item references name stored items, which are not read here.
+    let references = input.into_iter().flatten().any(|item| {
+        item.get("type").and_then(Value::as_str) == Some("item_reference")
+            || (item.get("type").is_none() && item.get("role").is_none())
+    });
+    if references {
+        return semantic::responses(body, None, lenient);
+    }
+    let chained =
+        body.get("previous_response_id").is_some() || history::conversation_id(body).is_some();
+    if !chained {
+        return semantic::responses(body, Some(&[]), lenient);
+    }
+    // Tool outputs pair with the calls of the stored chain or conversation; an id never
+    // stored (lenient ids) gives nothing to pair against, so pairing is skipped.
+    let earlier = history::earlier_items(call);
+    semantic::responses(body, (!earlier.is_empty()).then_some(&earlier[..]), lenient)
 }
 
 /// Shapes the generated response object into the answer for `request`, echoing a request
@@ -467,31 +493,24 @@ fn response_object(
 }
 
 fn reasoning_item(body: &Value, context: &Context, include: &[&str], rng: &mut Rng) -> Value {
-    let wants_summary = body
+    let setting = body
         .pointer("/reasoning/summary")
         .or_else(|| body.pointer("/reasoning/generate_summary"))
-        .and_then(Value::as_str)
-        .is_some();
-    let summary = if wants_summary {
-        let topic = context.topic().unwrap_or_else(|| "the request".into());
-        vec![json!({
-            "type": "summary_text",
-            "text": format!(
-                "**Considering {topic}**\n\nThe user wants help with {topic}. \
-                 I will answer briefly and directly."
-            ),
-        })]
-    } else {
-        Vec::new()
-    };
-    let mut item = json!({
-        "id": new_id(rng, "rs_"),
-        "type": "reasoning",
-        "summary": summary,
-    });
+        .and_then(Value::as_str);
+    let effort = body.pointer("/reasoning/effort").and_then(Value::as_str);
+    let summary: Vec<Value> = setting
+        .map(|setting| {
+            let topic = context.topic().unwrap_or_else(|| "the request".into());
+            reasoning::summary_parts(&topic, setting, effort)
+                .into_iter()
+                .map(|text| json!({"type": "summary_text", "text": text}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = new_id(rng, "rs_");
+    let mut item = json!({"id": id, "type": "reasoning", "summary": summary});
     if include.contains(&"reasoning.encrypted_content") {
-        let opaque: Vec<u8> = (0..48).map(|_| rng.below(256) as u8).collect();
-        item["encrypted_content"] = json!(base64::engine::general_purpose::STANDARD.encode(opaque));
+        item["encrypted_content"] = json!(reasoning::seal(rng));
     }
     item
 }

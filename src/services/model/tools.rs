@@ -17,6 +17,7 @@
 //! With `parallel_tool_calls: false` at most one tool is called. The `allowed_tools`
 //! choice narrows the candidates first and then behaves like `auto` or `required`.
 
+use super::arithmetic;
 use super::structured::{is_place_field, sample_regex, Instances};
 use super::text::{self, Context};
 use crate::generate::Rng;
@@ -138,7 +139,13 @@ impl Tool {
         }
         let message_words: Vec<String> = text::words(&lower).into_iter().map(stem).collect();
         let has = |word: &str| message_words.iter().any(|w| *w == stem(word));
-        if self.name_words().iter().any(|w| has(w)) {
+        let name_words = self.name_words();
+        if name_words.iter().any(|w| has(w)) {
+            return true;
+        }
+        // A calculator tool for the arithmetic the message writes ("5 * 4" → `multiply`).
+        let operations = arithmetic::operation_names(message);
+        if name_words.iter().any(|w| operations.contains(&w.as_str())) {
             return true;
         }
         let mut keywords: Vec<String> = text::words(&self.description.to_lowercase())

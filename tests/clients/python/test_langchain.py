@@ -156,3 +156,21 @@ async def test_astream_assembles_tool_calls_from_chunks():
     assert whole.tool_call_chunks, "no tool call arrived in the stream"
     assert not whole.invalid_tool_calls, whole.invalid_tool_calls
     assert_weather_calls(whole)
+
+
+@pytest.mark.parametrize("responses_api", [False, True], ids=["chat", "responses"])
+def test_history_with_tool_calls_over_three_turns(responses_api):
+    """The second and third turns: LangChain sends its own history back (AIMessages with
+    tool calls, ToolMessages, earlier answers), which the mock accepts as the real API does."""
+    llm = chat(use_responses_api=responses_api).bind_tools([get_weather])
+    messages = [HumanMessage(WEATHER_PROMPT)]
+    first = llm.invoke(messages)
+    assert_weather_calls(first)
+    messages.append(first)
+    for call in first.tool_calls:
+        messages.append(ToolMessage(get_weather.invoke(call["args"]), tool_call_id=call["id"]))
+    second = llm.invoke(messages)
+    assert_text(second.text() if callable(getattr(second, "text", None)) else second.content)
+    messages += [second, HumanMessage("Thanks! And what should I wear there?")]
+    third = llm.invoke(messages)
+    assert third.content

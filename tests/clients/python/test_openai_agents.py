@@ -165,3 +165,17 @@ async def test_a_stored_conversation_carries_the_context_over_two_runs():
     items = await client.conversations.items.list(conversation.id, order="asc")
     roles = [getattr(item, "role", None) for item in items.data]
     assert roles == ["user", "assistant", "user", "assistant"]
+
+
+async def test_runner_over_three_turns_keeps_the_history():
+    """Three turns with Runner.run, each fed the previous result's to_input_list() plus a new
+    user message: tool calls, their outputs and answers go back as input items."""
+    CALLS.clear()
+    agent = weather_agent()
+    result = await Runner.run(agent, WEATHER_PROMPT)
+    assert_tool_ran_then_answered(result.new_items, result.final_output)
+    for follow_up in ["And what is the weather in Oslo?", "Thanks, which of the two is warmer?"]:
+        history = result.to_input_list() + [{"role": "user", "content": follow_up}]
+        result = await Runner.run(agent, history)
+        assert_text(result.final_output)
+    assert len(CALLS) >= 2, CALLS

@@ -97,7 +97,12 @@ impl Context {
             let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
             word.chars().next().is_some_and(char::is_uppercase) && word != "I" && !is_stopword(word)
         };
+        let mut skip = None;
         for (i, raw) in raw_words.iter().copied().enumerate() {
+            if skip == Some(i) {
+                sentence_start = raw.ends_with(['.', '?', '!']);
+                continue;
+            }
             let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
             let capitalised = is_capitalised(raw);
             // At the start of a sentence only a name of several words counts ("Bob Jones").
@@ -112,9 +117,20 @@ impl Context {
                 out.push(current.join(" "));
                 current.clear();
             }
-            // A name ends at punctuation after it ("Paris, London").
+            // A name ends at punctuation after it ("Paris, London"), but a region code after a
+            // comma stays with its place ("San Francisco, CA").
             if !current.is_empty() && raw.ends_with([',', ';', ':', '.', '?', '!']) {
-                out.push(current.join(" "));
+                let region = raw_words
+                    .get(i + 1)
+                    .map(|next| next.trim_matches(|c: char| !c.is_alphanumeric()))
+                    .filter(|code| is_region_code(code) && raw.ends_with(','));
+                match region {
+                    Some(code) => {
+                        out.push(format!("{}, {code}", current.join(" ")));
+                        skip = Some(i + 1);
+                    }
+                    None => out.push(current.join(" ")),
+                }
                 current.clear();
             }
             sentence_start = raw.ends_with(['.', '?', '!']) || raw.ends_with(".\"");
@@ -297,6 +313,11 @@ fn quoted_at(text: &str) -> Option<&str> {
     (!quoted.is_empty()).then_some(quoted)
 }
 
+/// A state, province or country code: two or three capital letters ("CA", "NY", "UK", "USA").
+fn is_region_code(word: &str) -> bool {
+    (2..=3).contains(&word.len()) && word.chars().all(|c| c.is_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +340,10 @@ mod tests {
     fn proper_nouns_are_names_inside_sentences() {
         let context = Context::from_user("What's the weather in New York and Paris, today?");
         assert_eq!(context.proper_nouns(), ["New York", "Paris"]);
+        let context = Context::from_user("What's the weather in San Francisco, CA?");
+        assert_eq!(context.proper_nouns(), ["San Francisco, CA"]);
+        let context = Context::from_user("Flights from Austin, TX to Boston, MA, please.");
+        assert_eq!(context.proper_nouns(), ["Austin, TX", "Boston, MA"]);
         let context = Context::from_user("Bob Jones, 51, likes Rome. Sailing is fun.");
         assert_eq!(context.proper_nouns(), ["Bob Jones", "Rome"]);
         assert_eq!(Context::from_user("add 2 and 3.5").numbers(), [2.0, 3.5]);
