@@ -163,6 +163,12 @@ const TABLE: &[(&str, &str, Kind)] = &[
         Kind::OneOf(&["Google Drive", "SharePoint"]),
     ),
     ("name", "", Kind::OneOf(GENERIC_NAMES)),
+    // A tool namespace is an identifier (inputs require `^[a-zA-Z0-9_-]+$`).
+    (
+        "namespace",
+        "",
+        Kind::OneOf(&["billing_tools", "weather_tools"]),
+    ),
     ("display_name", "", Kind::Person),
     (
         "connector_name",

@@ -7,7 +7,7 @@ use super::{answer_with, body_items, stored};
 use crate::endpoints::endpoint::{Call, Endpoint};
 use crate::endpoints::responses::history::{self, find, missing, CONVERSATION_ITEM};
 use crate::endpoints::responses::keep::append;
-use crate::endpoints::stored::{page, path_param};
+use crate::endpoints::stored::{page, path_param, set};
 use crate::error::ApiError;
 use crate::generate::Rng;
 use crate::store::Object;
@@ -91,6 +91,11 @@ pub const DELETE: Endpoint = Endpoint {
                 .delete(call.namespace, CONVERSATION_ITEM, &item.id);
         }
         answer_with(stored(call), answer);
+        // Never stored (lenient ids): the generated conversation is the path's, not the item's.
+        let conversation = path_param(call, "conversation_id");
+        if answer.get("id").and_then(Value::as_str) != Some(conversation) {
+            set(answer, "id", json!(conversation));
+        }
     },
     ..Endpoint::GENERIC
 };

@@ -128,7 +128,11 @@ pub const CANCEL: Endpoint = Endpoint {
         });
         match cancelled {
             Some(object) => *answer = current(&object),
-            None => set(answer, "status", json!("cancelled")),
+            // Never stored (lenient ids): the generated response, cancelled before it finished.
+            None => {
+                set(answer, "status", json!("cancelled"));
+                set(answer, "completed_at", Value::Null);
+            }
         }
     },
     ..Endpoint::GENERIC

@@ -295,7 +295,7 @@ pub fn continuation(prompt: &str, rng: &mut Rng) -> String {
             rng,
             &[
                 "is a topic with a long history. Much of it turns on {a}, and on how {b} has changed over time.",
-                "matters because of {a}. People who study {b} tend to agree on that much.",
+                "matters because of {a}. People who study {b} tend to agree on that much, and the reasons are worth a closer look.",
             ],
         )
     };
