@@ -10,8 +10,8 @@
 //! - `tool_choice` allows it: `"none"`, a named function or custom tool, or an
 //!   `allowed_tools` list without `file_search` forbid it; `"required"` or
 //!   `{"type": "file_search"}` force it;
-//! - otherwise (`"auto"`) the search is used when its best result is relevant (a score of
-//!   at least [`RELEVANT`]).
+//! - otherwise (`"auto"`) the search is used when its results are relevant (they share a
+//!   significant word with the question, `file_search::relevant`).
 //!
 //! The tool's `max_num_results`, `ranking_options.score_threshold` and `filters` apply.
 //! `usage.input_tokens` adds the text of the results the model read; `output_tokens`
@@ -26,9 +26,6 @@ use crate::services::model::logprobs;
 use crate::services::model::text;
 use crate::services::tokens::Encoding;
 use serde_json::{json, Value};
-
-/// The lowest best score at which `tool_choice: "auto"` uses the search.
-pub const RELEVANT: f64 = 0.1;
 
 /// How the request's `tool_choice` treats the `file_search` tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,12 +118,7 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
             filters: tool.get("filters").filter(|f| !f.is_null()),
         },
     );
-    let best = results
-        .first()
-        .and_then(|r| r.get("score"))
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0);
-    if usage == Use::WhenRelevant && best < RELEVANT {
+    if usage == Use::WhenRelevant && !file_search::relevant(query, &results) {
         return;
     }
     let include = body
