@@ -21,6 +21,7 @@
 use super::context_of;
 use crate::endpoints::endpoint::Call;
 use crate::endpoints::file_search::{self, Search};
+use crate::endpoints::vector_stores::string_array;
 use crate::generate::{new_id, Rng};
 use crate::services::model::logprobs;
 use crate::services::model::text;
@@ -89,16 +90,7 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     let Some(position) = message_position(answer) else {
         return;
     };
-    let stores: Vec<String> = tool
-        .get("vector_store_ids")
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let stores = string_array(tool.get("vector_store_ids"));
     if stores.is_empty() {
         return;
     }

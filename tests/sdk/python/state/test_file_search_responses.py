@@ -2,21 +2,8 @@
 message composed from the uploaded file that holds the answer, citing it."""
 
 from conftest import wait_until
+from test_file_search_assistants import FACTS
 
-FACTS = {
-    "zorbia.txt": (
-        "Zorbia is a small island nation in the northern sea. The capital of Zorbia is Quillton, "
-        "a harbour city of forty thousand people. Zorbia exports tin and smoked herring."
-    ),
-    "gardening.txt": (
-        "Tomatoes need full sun and deep watering twice a week. Prune the side shoots of "
-        "tomato plants and stake them before the fruit sets."
-    ),
-    "trains.txt": (
-        "The night train from Vienna to Rome leaves at eight in the evening. Sleeper cabins "
-        "have two or four berths, and breakfast is served before arrival."
-    ),
-}
 QUESTION = "What is the capital of Zorbia?"
 
 
