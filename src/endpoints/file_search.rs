@@ -209,6 +209,19 @@ pub fn compose(query: &str, results: &[Value]) -> Answer {
     answer
 }
 
+/// Whether `results` say anything about `query`: some result shares one of the query's
+/// significant words (what decides whether a model would use the search it made).
+pub fn relevant(query: &str, results: &[Value]) -> bool {
+    let keywords = keywords(query);
+    results.iter().any(|result| {
+        let have: Vec<String> = words(&text_of(result).to_lowercase())
+            .into_iter()
+            .map(stem)
+            .collect();
+        keywords.iter().any(|k| have.contains(k))
+    })
+}
+
 /// The query's significant words, lower-cased.
 fn keywords(query: &str) -> Vec<String> {
     let mut out: Vec<String> = words(&query.to_lowercase())
@@ -321,6 +334,14 @@ mod tests {
             "Zorbia exports tin.【3:0†source】 Zorbia's capital is Quillton.【3:2†source】"
         );
         assert_eq!(annotations.len(), 2);
+    }
+
+    #[test]
+    fn results_are_relevant_when_they_share_a_significant_word() {
+        let results = [result("file-a", 0.4, "The capitals of Zorbia.")];
+        assert!(relevant("What is the capital of Zorbia?", &results));
+        assert!(!relevant("Write a haiku about penguins.", &results));
+        assert!(!relevant("What is the capital?", &[]));
     }
 
     #[test]

@@ -72,6 +72,16 @@ impl Mock {
         .await
     }
 
+    /// Uploads `bytes` as a File named `name` with `purpose`; returns the status and answer.
+    pub async fn upload(&self, name: &str, bytes: &[u8], purpose: &str) -> (u16, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new()
+            .text("purpose", purpose.to_string())
+            .part("file", part);
+        let url = format!("{}/files", self.server.base_url());
+        self.send(self.client.post(url).multipart(form)).await
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
         let response = request
             .bearer_auth("sk-test")

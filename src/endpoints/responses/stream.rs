@@ -1,7 +1,8 @@
 //! Streamed `/responses`: the typed event sequence (`response.created` ...
 //! `response.completed`, or `response.incomplete`) built from the non-streamed answer, with
 //! `sequence_number`s counting up from 0, including reasoning-summary, function-call-argument
-//! and custom-tool-input events for those output items.
+//! and custom-tool-input events for those output items, the `file_search_call` progress
+//! events, and an `output_text.annotation.added` event for each annotation of a text.
 
 use crate::services::sse::{
     deltas_with_logprobs, fragments, token_deltas, ARGUMENT_FRAGMENT_CHARS,
@@ -58,6 +59,9 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                 }
                 "reasoning" => {
                     object.insert("summary".into(), json!([]));
+                }
+                "file_search_call" => {
+                    object.insert("results".into(), Value::Null);
                 }
                 _ => {}
             }
@@ -137,6 +141,14 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                     "type": "response.custom_tool_call_input.done", "item_id": item_id,
                     "output_index": output_index, "input": input,
                 }));
+            }
+            "file_search_call" => {
+                for stage in ["in_progress", "searching", "completed"] {
+                    events.push(json!({
+                        "type": format!("response.file_search_call.{stage}"),
+                        "item_id": item_id, "output_index": output_index,
+                    }));
+                }
             }
             _ => {}
         }
@@ -237,6 +249,18 @@ fn text_part_events(events: &mut Vec<Value>, model: &str, at: &PartAt<'_>, part:
             extra["logprobs"] = Value::Array(logprobs);
         }
         events.push(with(delta_event, extra));
+    }
+    for (annotation_index, annotation) in part
+        .get("annotations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        events.push(with(
+            "response.output_text.annotation.added",
+            json!({"annotation_index": annotation_index, "annotation": annotation}),
+        ));
     }
     let mut extra = json!({ text_key: text });
     if kind == "output_text" {
