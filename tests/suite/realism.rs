@@ -207,9 +207,14 @@ fn object(value: &Value, place: &str, now: i64, out: &mut Findings) {
             }
         }
         for field in ["error", "last_error"] {
-            let set = value
-                .get(field)
-                .is_some_and(|e| !e.is_null() && e.as_object().is_none_or(|m| !m.is_empty()));
+            // An error object whose fields are all empty says "no error" (an eval run's
+            // `error`, which the SDKs' types require to be an object).
+            let set = value.get(field).is_some_and(|e| {
+                !e.is_null()
+                    && e.as_object().is_none_or(|m| {
+                        m.values().any(|v| !(v.is_null() || v.as_str() == Some("")))
+                    })
+            });
             if set && !ERROR_STATUSES.contains(&status) {
                 out.note(
                     Kind::Contradiction,

@@ -2,7 +2,9 @@
 //! subset of JSON Schema that Structured Outputs supports. The root is an object; every object
 //! sets `additionalProperties: false` and lists every property in `required`; keywords outside
 //! the subset are refused; objects nest at most [`MAX_DEPTH`] levels and hold at most
-//! [`MAX_PROPERTIES`] properties in all.
+//! [`MAX_PROPERTIES`] properties in all; at most [`MAX_ENUM_VALUES`] enum values in all, an
+//! enum of more than [`LARGE_ENUM`] values at most [`MAX_LARGE_ENUM_TEXT`] characters of
+//! values, and at most [`MAX_TEXT`] characters of names, enum values and consts in all.
 //!
 //! Errors name the schema (`Invalid schema for response_format 'name': ...` or
 //! `Invalid schema for function 'name': ...`) and the place inside it as the real API does, a
@@ -193,8 +195,70 @@ fn check(subject: &Subject<'_>, schema: Option<&Value>, lenient: bool) -> Result
             "schema must be a JSON Schema of 'type: \"object\"', got 'type: {got}'."
         )));
     }
-    let mut properties = 0;
-    walk(subject, schema, &mut Vec::new(), 0, &mut properties)
+    let mut totals = Totals::default();
+    walk(subject, schema, &mut Vec::new(), 0, &mut totals)
+}
+
+/// What a strict schema holds in all, against the size limits.
+#[derive(Default)]
+struct Totals {
+    /// Object properties.
+    properties: usize,
+    /// Enum values.
+    enum_values: usize,
+    /// Characters of property names, definition names, enum values and consts.
+    text: usize,
+}
+
+/// The most enum values a strict schema may hold in all.
+pub const MAX_ENUM_VALUES: usize = 1000;
+/// An enum with more than this many values ...
+pub const LARGE_ENUM: usize = 250;
+/// ... may hold at most this many characters of values.
+pub const MAX_LARGE_ENUM_TEXT: usize = 15_000;
+/// The most characters of names, enum values and consts a strict schema may hold in all.
+pub const MAX_TEXT: usize = 120_000;
+
+/// Counts the enum values and names of `map` into `totals`, refusing past the limits.
+fn count_text(
+    subject: &Subject<'_>,
+    map: &serde_json::Map<String, Value>,
+    path: &[Step<'_>],
+    totals: &mut Totals,
+) -> Result<(), ApiError> {
+    let text_of = |value: &Value| value.as_str().map_or(0, |s| s.chars().count());
+    if let Some(values) = map.get("enum").and_then(Value::as_array) {
+        totals.enum_values += values.len();
+        if totals.enum_values > MAX_ENUM_VALUES {
+            return Err(subject.fail(format!(
+                "In context={}, the schema has more than {MAX_ENUM_VALUES} enum values in all.",
+                context(path)
+            )));
+        }
+        let length: usize = values.iter().map(text_of).sum();
+        if values.len() > LARGE_ENUM && length > MAX_LARGE_ENUM_TEXT {
+            return Err(subject.fail(format!(
+                "In context={}, an enum of more than {LARGE_ENUM} values may hold at most \
+                 {MAX_LARGE_ENUM_TEXT} characters of values; it holds {length}.",
+                context(path)
+            )));
+        }
+        totals.text += length;
+    }
+    totals.text += map.get("const").map_or(0, text_of);
+    for container in ["properties", "$defs", "definitions"] {
+        if let Some(names) = map.get(container).and_then(Value::as_object) {
+            totals.text += names.keys().map(|k| k.chars().count()).sum::<usize>();
+        }
+    }
+    if totals.text > MAX_TEXT {
+        return Err(subject.fail(format!(
+            "In context={}, the schema's names, enum values and consts hold more than \
+             {MAX_TEXT} characters in all.",
+            context(path)
+        )));
+    }
+    Ok(())
 }
 
 fn is_object(schema: &Value) -> bool {
@@ -210,11 +274,12 @@ fn walk<'a>(
     schema: &'a Value,
     path: &mut Vec<Step<'a>>,
     depth: usize,
-    properties: &mut usize,
+    totals: &mut Totals,
 ) -> Result<(), ApiError> {
     let Some(map) = schema.as_object() else {
         return Ok(());
     };
+    count_text(subject, map, path, totals)?;
     if let Some(keyword) = UNSUPPORTED.iter().find(|k| map.contains_key(**k)) {
         return Err(subject.fail(format!(
             "In context={}, '{keyword}' is not permitted.",
@@ -264,8 +329,8 @@ fn walk<'a>(
                 context(path)
             )));
         }
-        *properties += keys.len();
-        if *properties > MAX_PROPERTIES {
+        totals.properties += keys.len();
+        if totals.properties > MAX_PROPERTIES {
             return Err(subject.fail(format!(
                 "In context={}, the schema has more than {MAX_PROPERTIES} object properties.",
                 context(path)
@@ -280,13 +345,13 @@ fn walk<'a>(
             .flatten()
         {
             path.extend([Step::Key(container), Step::Key(key)]);
-            walk(subject, child, path, depth, properties)?;
+            walk(subject, child, path, depth, totals)?;
             path.truncate(path.len() - 2);
         }
     }
     if let Some(items) = map.get("items").filter(|items| items.is_object()) {
         path.push(Step::Key("items"));
-        walk(subject, items, path, depth, properties)?;
+        walk(subject, items, path, depth, totals)?;
         path.pop();
     }
     for (index, branch) in map
@@ -297,7 +362,7 @@ fn walk<'a>(
         .enumerate()
     {
         path.extend([Step::Key("anyOf"), Step::Index(index)]);
-        walk(subject, branch, path, depth, properties)?;
+        walk(subject, branch, path, depth, totals)?;
         path.truncate(path.len() - 2);
     }
     Ok(())
@@ -334,6 +399,26 @@ mod tests {
              'required' is required to be supplied and to be an array including every key in \
              properties. Missing 'z'."
         );
+    }
+
+    #[test]
+    fn enum_and_text_limits_are_enforced() {
+        let enum_of = |count: usize, width: usize| {
+            let values: Vec<String> = (0..count).map(|i| format!("{i:0width$}")).collect();
+            format(json!({"type": "object", "additionalProperties": false,
+                "properties": {"code": {"type": "string", "enum": values}},
+                "required": ["code"]}))
+        };
+        assert!(chat(&enum_of(1000, 4), false).is_ok());
+        assert!(chat(&enum_of(1001, 4), false)
+            .unwrap_err()
+            .message
+            .contains("more than 1000 enum values"));
+        assert!(chat(&enum_of(300, 60), false)
+            .unwrap_err()
+            .message
+            .contains("at most 15000 characters"));
+        assert!(chat(&enum_of(200, 60), false).is_ok());
     }
 
     #[test]

@@ -45,6 +45,9 @@ impl Instances<'_> {
                 .iter()
                 .any(|p| name == *p || name.ends_with(&format!("_{p}")))
         };
+        if let Some(quote) = self.take_quote(field) {
+            return quote;
+        }
         if has(PLACE_FIELDS) {
             if let Some(place) = self.take_name() {
                 return place;
@@ -135,6 +138,14 @@ impl Instances<'_> {
         }
     }
 
+    /// The quoted value of the message that `field` takes (see [`super::quoted`]), once.
+    fn take_quote(&mut self, field: &str) -> Option<String> {
+        self.quotes_used.resize(self.quotes.len(), false);
+        let index = super::quoted::for_field(&self.quotes, &self.quotes_used, field)?;
+        self.quotes_used[index] = true;
+        Some(self.quotes[index].value.clone())
+    }
+
     /// The next name from the message; the last one is reused once all were taken.
     fn take_name(&mut self) -> Option<String> {
         match self.names.len() {
@@ -211,6 +222,26 @@ pub(super) fn slug(text: &str) -> String {
 mod tests {
     use super::super::tests::instance;
     use serde_json::json;
+
+    #[test]
+    fn quoted_values_go_to_the_fields_they_name() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "title": {"type": "string"},
+                "body": {"type": "string"},
+                "assignee": {"type": "string"}
+            },
+            "required": ["title", "body", "assignee"],
+            "additionalProperties": false
+        });
+        let value = instance(
+            &schema,
+            r#"Open an issue titled "Login fails on Safari" with the body "Steps: sign in twice" for Ada"#,
+        );
+        assert_eq!(value["title"], "Login fails on Safari");
+        assert_eq!(value["body"], "Steps: sign in twice");
+    }
 
     #[test]
     fn weather_arguments_take_the_place_and_unit_from_the_message() {

@@ -17,12 +17,14 @@
 //!
 //! The parts: `schema_walk` (the walk over a schema: `$ref`, `allOf`, unions, enums,
 //! objects and arrays), `field_values` (strings and numbers chosen from a field's name
-//! and the conversation), `scalars` (numbers within bounds, strings within formats,
+//! and the conversation), `quoted` (the quoted values of the message, each to the field its
+//! leading words name), `scalars` (numbers within bounds, strings within formats,
 //! lengths and patterns) and `json_mode` (the keys a prompt names, for `json_object`
 //! output).
 
 mod field_values;
 mod json_mode;
+mod quoted;
 mod scalars;
 mod schema_walk;
 
@@ -58,6 +60,9 @@ pub struct Instances<'a> {
     now: i64,
     numbers: Vec<f64>,
     names: Vec<String>,
+    /// The quoted values of the last user message, and which a field has taken.
+    quotes: Vec<quoted::Quote>,
+    quotes_used: Vec<bool>,
     remaining: usize,
     /// The random source for choices the context does not decide.
     pub rng: Rng,
@@ -79,6 +84,8 @@ impl<'a> Instances<'a> {
             now,
             numbers: context.numbers(),
             names: context.proper_nouns(),
+            quotes: quoted::quotes(&context.last_user),
+            quotes_used: Vec::new(),
             remaining: OUTPUT_BUDGET,
             rng,
         }

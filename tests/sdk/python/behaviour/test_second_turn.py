@@ -227,3 +227,20 @@ def test_problem_5_several_places_are_parallel_calls(client: OpenAI) -> None:
         model=MODEL, tools=[WEATHER], messages=[{"role": "user", "content": "Weather in Paris and Tokyo?"}])
     calls = completion.choices[0].message.tool_calls
     assert [json.loads(c.function.arguments)["location"] for c in calls] == ["Paris", "Tokyo"]
+
+
+def test_problem_5_quoted_values_go_to_the_parameters_they_name(client: OpenAI) -> None:
+    create_issue = {"type": "function", "function": {
+        "name": "create_issue", "description": "Open an issue in the tracker",
+        "parameters": {"type": "object", "properties": {
+            "title": {"type": "string"}, "body": {"type": "string"}, "assignee": {"type": "string"}},
+            "required": ["title", "body"]}}}
+    completion = client.chat.completions.create(model=MODEL, tools=[create_issue], messages=[{
+        "role": "user",
+        "content": 'Create an issue titled "Login fails on Safari" with the body "Sign in twice, then reload." for Grace',
+    }])
+    calls = completion.choices[0].message.tool_calls
+    assert calls and len(calls) == 1
+    arguments = json.loads(calls[0].function.arguments)
+    assert arguments["title"] == "Login fails on Safari"
+    assert arguments["body"] == "Sign in twice, then reload."
