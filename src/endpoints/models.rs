@@ -121,8 +121,12 @@ fn collect_enums(schema: &Value, is_model: bool, ids: &mut BTreeSet<String>) {
     }
 }
 
+/// Whether an enum value of a model schema names a model: not a bare date (`2026-10-08`, a
+/// snapshot suffix listed on its own) nor a choice such as `auto`.
 fn looks_like_model_id(id: &str) -> bool {
     !id.is_empty()
+        && id != "auto"
+        && id.chars().any(|c| c.is_ascii_alphabetic())
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'))
@@ -316,6 +320,17 @@ mod tests {
         assert_eq!(created("gpt-4o-2024-08-06"), 1_722_902_400);
         assert_eq!(created("ft:gpt-4o-2024-08-06:acme::abc"), 1_722_902_400);
         assert_eq!(created("gpt-4o"), created("gpt-4o"));
+    }
+
+    #[test]
+    fn only_model_names_are_listed() {
+        let catalog = Catalog::embedded();
+        let ids = known_ids(&catalog);
+        assert!(ids.iter().any(|id| id == "gpt-4o"));
+        assert!(!ids.iter().any(|id| id == "auto"));
+        assert!(ids
+            .iter()
+            .all(|id| id.chars().any(|c| c.is_ascii_alphabetic())));
     }
 
     #[test]
