@@ -135,13 +135,18 @@ pub(crate) async fn read(
     response: reqwest::Response,
 ) -> (reqwest::StatusCode, String, bytes::Bytes) {
     let status = response.status();
-    let content_type = response
+    let content_type = content_type_of(&response);
+    (status, content_type, response.bytes().await.expect("body"))
+}
+
+/// An answer's content type ("" when none).
+pub(crate) fn content_type_of(response: &reqwest::Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_string();
-    (status, content_type, response.bytes().await.expect("body"))
+        .to_string()
 }
 
 /// The request for `op` at `url` with the operation's key and `body` (a media type and the

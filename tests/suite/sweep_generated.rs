@@ -25,7 +25,8 @@
 //! each, the defects this sweep found.
 
 use crate::sweep::{
-    event_errors, form_fields, query_string, request, request_errors, schema_errors, start, Sweep,
+    content_type_of, event_errors, form_fields, query_string, request, request_errors,
+    schema_errors, start, Sweep,
 };
 use futures_util::StreamExt;
 use openai_mock::catalog::{Catalog, Operation};
@@ -384,12 +385,7 @@ async fn check(sweep: &Sweep, op: &Operation, case: &Case) -> Verdict {
         Err(e) => return Verdict::Failed(format!("not answered: {e}")),
     };
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type = content_type_of(&response);
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => return Verdict::Failed(format!("{status}, body not read: {e}")),
