@@ -1,8 +1,8 @@
 //! `POST /responses` and `POST /responses/input_tokens`; the stored response's own
 //! operations are in `resource`, the context a request continues (`previous_response_id`,
 //! `conversation`) in `history`, what a create keeps (the store, background
-//! lifecycles, conversation items) in `keep`, and the `file_search` tool (a
-//! `file_search_call` item and a cited message) in `file_search`.
+//! lifecycles, conversation items) in `keep`, and the hosted tools (`file_search`, ...: their
+//! output items and a message that uses their result) in `hosted`.
 //!
 //! The response object is rebuilt from the request, keeping the generated `id`:
 //! - `output` holds, in order, a `reasoning` item for reasoning models (o-series, gpt-5;
@@ -27,8 +27,8 @@ use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Choice, Tool};
 use crate::services::model::{logprobs, reasoning};
 use crate::services::tokens::Encoding;
-pub mod file_search;
 pub mod history;
+pub mod hosted;
 pub mod keep;
 pub mod resource;
 mod stream;
@@ -115,7 +115,7 @@ fn shape_call(call: &Call, answer: &mut Value, generator: &mut Generator<'_>) {
     }
     let mut rng = Rng::new(generator.rng.next_u64());
     let body = history::full_body(&call.request.body, &earlier);
-    file_search::apply(call, &body, answer, &mut rng);
+    hosted::apply(call, &body, answer, &mut rng);
     keep::keep(call, answer, &mut rng);
 }
 

@@ -18,7 +18,8 @@
 //! counts the composed text instead of the replaced one. `max_output_tokens` still cuts the
 //! text (the response is then `incomplete`), keeping the citations inside the kept text.
 
-use super::context_of;
+use super::super::context_of;
+use super::{offered, tool_use, Use};
 use crate::endpoints::endpoint::Call;
 use crate::endpoints::file_search::{self, Search};
 use crate::endpoints::vector_stores::string_array;
@@ -28,57 +29,16 @@ use crate::services::model::text;
 use crate::services::tokens::Encoding;
 use serde_json::{json, Value};
 
-/// How the request's `tool_choice` treats the `file_search` tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Use {
-    Forbidden,
-    WhenRelevant,
-    Forced,
-}
-
-fn usage_of(choice: Option<&Value>) -> Use {
-    match choice {
-        Some(Value::String(mode)) => match mode.as_str() {
-            "none" => Use::Forbidden,
-            "required" => Use::Forced,
-            _ => Use::WhenRelevant,
-        },
-        Some(choice @ Value::Object(_)) => match choice.get("type").and_then(Value::as_str) {
-            Some("file_search") => Use::Forced,
-            Some("allowed_tools") => {
-                let listed = choice
-                    .get("tools")
-                    .and_then(Value::as_array)
-                    .is_some_and(|tools| tools.iter().any(|t| t["type"] == "file_search"));
-                if !listed {
-                    Use::Forbidden
-                } else if choice.get("mode").and_then(Value::as_str) == Some("required") {
-                    Use::Forced
-                } else {
-                    Use::WhenRelevant
-                }
-            }
-            Some("function" | "custom") => Use::Forbidden,
-            _ => Use::WhenRelevant,
-        },
-        _ => Use::WhenRelevant,
-    }
-}
-
 /// Rewrites `answer` (the shaped response for `body`, the request with its earlier turns)
 /// as the module notes say; leaves it alone when the search does not happen.
 pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     if call.script.is_some() {
         return;
     }
-    let Some(tool) = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .and_then(|tools| tools.iter().find(|t| t["type"] == "file_search"))
-    else {
+    let Some(tool) = offered(body, &["file_search"]) else {
         return;
     };
-    let usage = usage_of(body.get("tool_choice"));
+    let usage = tool_use(body, &["file_search"]);
     if usage == Use::Forbidden {
         return;
     }
@@ -248,32 +208,6 @@ fn rewrite(answer: &mut Value, position: usize, item: Value, cited: &Cited, rng:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tool_choice_decides_whether_the_search_may_or_must_happen() {
-        let of = |v: Value| usage_of(Some(&v));
-        assert_eq!(usage_of(None), Use::WhenRelevant);
-        assert_eq!(of(json!("auto")), Use::WhenRelevant);
-        assert_eq!(of(json!("none")), Use::Forbidden);
-        assert_eq!(of(json!("required")), Use::Forced);
-        assert_eq!(of(json!({"type": "file_search"})), Use::Forced);
-        assert_eq!(of(json!({"type": "function", "name": "f"})), Use::Forbidden);
-        let allowed = |tools: Value, mode: &str| {
-            of(json!({"type": "allowed_tools", "mode": mode, "tools": tools}))
-        };
-        assert_eq!(
-            allowed(json!([{"type": "function", "name": "f"}]), "auto"),
-            Use::Forbidden
-        );
-        assert_eq!(
-            allowed(json!([{"type": "file_search"}]), "required"),
-            Use::Forced
-        );
-        assert_eq!(
-            allowed(json!([{"type": "file_search"}]), "auto"),
-            Use::WhenRelevant
-        );
-    }
 
     #[test]
     fn the_message_gets_the_cited_text_after_the_search_call() {
