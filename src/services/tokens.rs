@@ -17,10 +17,14 @@
 //! serves gpt-4, gpt-3.5 and the embedding models.
 
 use super::token_hash::{token_hash, RANK_BITS};
+use crate::generate::fnv1a;
 use regex::Regex;
 use std::cmp::Reverse;
+use std::collections::hash_map::DefaultHasher;
 use std::collections::BinaryHeap;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 /// The tokenizer family a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,9 +116,20 @@ impl Encoding {
         Some(bytes)
     }
 
-    /// The number of tokens in `text`.
+    /// The number of tokens in `text`. Long texts are counted once: test suites send the
+    /// same system prompt, tool list or document with every request, so their counts are
+    /// remembered (see [`CountCache`]).
     pub fn count(self, text: &str) -> usize {
-        self.encode(text).len()
+        if text.len() < CountCache::MIN_BYTES {
+            return self.encode(text).len();
+        }
+        let key = CountCache::key(self, text);
+        if let Some(count) = COUNTS.get(key) {
+            return count;
+        }
+        let count = self.encode(text).len();
+        COUNTS.put(key, count);
+        count
     }
 
     /// The text of each token of `text`, in order (joined, they give `text` back).
@@ -137,6 +152,49 @@ impl Encoding {
             out.push(String::from_utf8_lossy(&pending).into_owned());
         }
         out
+    }
+}
+
+static COUNTS: CountCache = CountCache {
+    counts: Mutex::new(None),
+};
+
+/// The token counts of long texts already counted, by a 128-bit digest of the encoding and
+/// the text (two independent 64-bit hashes, so a wrong count from a collision is not a
+/// practical risk). Bounded: when full it starts again empty, which keeps the memory at a
+/// few tens of KB and needs no eviction bookkeeping on the request path.
+struct CountCache {
+    counts: Mutex<Option<HashMap<(u64, u64), usize>>>,
+}
+
+impl CountCache {
+    /// Texts shorter than this are cheaper to encode than to hash and look up.
+    const MIN_BYTES: usize = 256;
+    /// Entries kept before the cache starts again.
+    const CAPACITY: usize = 2048;
+
+    fn key(encoding: Encoding, text: &str) -> (u64, u64) {
+        let tag = [encoding as u8];
+        let mut sip = DefaultHasher::new();
+        tag.hash(&mut sip);
+        text.hash(&mut sip);
+        (sip.finish(), fnv1a(&[&tag, text.as_bytes()]))
+    }
+
+    fn get(&self, key: (u64, u64)) -> Option<usize> {
+        let counts = self.counts.lock().ok()?;
+        counts.as_ref()?.get(&key).copied()
+    }
+
+    fn put(&self, key: (u64, u64), count: usize) {
+        let Ok(mut counts) = self.counts.lock() else {
+            return;
+        };
+        let counts = counts.get_or_insert_with(HashMap::new);
+        if counts.len() >= Self::CAPACITY {
+            counts.clear();
+        }
+        counts.insert(key, count);
     }
 }
 
@@ -467,6 +525,25 @@ fn lookahead_end(text: &str, start: usize, end: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_counted_once_and_alike_for_each_encoding() {
+        let text = "You are a helpful assistant that answers in French. ".repeat(20);
+        for encoding in [Encoding::O200k, Encoding::Cl100k] {
+            let exact = encoding.encode(&text).len();
+            assert_eq!(encoding.count(&text), exact);
+            assert_eq!(encoding.count(&text), exact, "the remembered count");
+        }
+        assert_ne!(
+            Encoding::O200k.count("\u{4e2d}\u{6587}".repeat(200).as_str()),
+            0
+        );
+        let longer = format!("{text}!");
+        assert_eq!(
+            Encoding::O200k.count(&longer),
+            Encoding::O200k.encode(&longer).len()
+        );
+    }
 
     /// Texts that exercise every branch of both split patterns and both merge strategies.
     fn corpus() -> Vec<String> {
