@@ -117,11 +117,34 @@ pub const ARGUMENT_FRAGMENT_CHARS: usize = 8;
 /// Splits `text` into deltas of [`TOKENS_PER_DELTA`] tokens of `model`'s tokenizer;
 /// joined, they give `text` back.
 pub fn token_deltas(model: &str, text: &str) -> Vec<String> {
-    Encoding::for_model(model)
-        .pieces(text)
-        .chunks(TOKENS_PER_DELTA)
-        .map(|group| group.concat())
+    token_delta_slices(model, text)
+        .into_iter()
+        .map(str::to_string)
         .collect()
+}
+
+/// The deltas of [`token_deltas`] as slices of `text`, with no allocation per delta: each
+/// holds [`TOKENS_PER_DELTA`] tokens (a token that ends inside a character counts with the
+/// next), and joined they are exactly `text`.
+pub fn token_delta_slices<'a>(model: &str, text: &'a str) -> Vec<&'a str> {
+    let ends = Encoding::for_model(model).token_ends(text);
+    let mut out = Vec::with_capacity(ends.len() / TOKENS_PER_DELTA + 1);
+    let (mut start, mut tokens) = (0, 0);
+    for end in ends {
+        if end > text.len() || !text.is_char_boundary(end) {
+            continue;
+        }
+        tokens += 1;
+        if tokens == TOKENS_PER_DELTA {
+            out.extend(text.get(start..end));
+            start = end;
+            tokens = 0;
+        }
+    }
+    if start < text.len() {
+        out.extend(text.get(start..));
+    }
+    out
 }
 
 /// The deltas of `text` paired with the logprob entries of their tokens, when `entries`
@@ -176,6 +199,27 @@ pub fn fragments(text: &str, size: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn delta_slices_join_into_the_text_and_group_whole_characters() {
+        for text in [
+            "Hello there, how can I help you today? Ask me anything at all.",
+            "\u{4f60}\u{597d}\u{ff0c}\u{4e16}\u{754c}\u{3002}\u{6211}\u{4eec}\u{5f00}\u{59cb}\u{5427}",
+            "Smile \u{1f600}\u{1f44d}\u{1f3fd} and caf\u{e9} na\u{ef}ve \u{2014} done",
+            "",
+        ] {
+            for model in ["gpt-4o", "gpt-3.5-turbo"] {
+                let slices = token_delta_slices(model, text);
+                assert_eq!(slices.concat(), text);
+                let by_pieces: Vec<String> = Encoding::for_model(model)
+                    .pieces(text)
+                    .chunks(TOKENS_PER_DELTA)
+                    .map(|group| group.concat())
+                    .collect();
+                assert_eq!(slices, by_pieces, "{model}: {text}");
+            }
+        }
+    }
 
     #[test]
     fn pieces_rejoin_to_the_text() {

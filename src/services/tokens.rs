@@ -132,6 +132,25 @@ impl Encoding {
         count
     }
 
+    /// The byte offset in `text` where each token of `text` ends, in order. A token that ends
+    /// inside a character has an offset that is not a character boundary.
+    ///
+    /// ```
+    /// use openai_mock::services::tokens::Encoding;
+    /// assert_eq!(Encoding::O200k.token_ends("hello world"), [5, 11]);
+    /// ```
+    pub fn token_ends(self, text: &str) -> Vec<usize> {
+        let bpe = self.bpe();
+        let mut end = 0;
+        bpe.encode(text)
+            .into_iter()
+            .map(|token| {
+                end += bpe.table.bytes(token).map_or(0, <[u8]>::len);
+                end
+            })
+            .collect()
+    }
+
     /// The text of each token of `text`, in order (joined, they give `text` back).
     pub fn pieces(self, text: &str) -> Vec<String> {
         let bpe = self.bpe();

@@ -5,7 +5,8 @@
 //! `stream_options.include_usage` is set, and `data: [DONE]`.
 
 use crate::services::sse::{
-    deltas_with_logprobs, fragments, include_usage, token_deltas, Event, ARGUMENT_FRAGMENT_CHARS,
+    deltas_with_logprobs, fragments, include_usage, token_delta_slices, token_deltas, Event,
+    ARGUMENT_FRAGMENT_CHARS,
 };
 use crate::validate::ValidRequest;
 use serde_json::{json, Map, Value};
@@ -66,10 +67,26 @@ pub fn chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
             "refusal": null,
         });
         events.push(chunk(delta(&index, opening, Value::Null, Value::Null)));
-        if let Some(content) = content {
-            let entries = choice
-                .pointer("/logprobs/content")
-                .and_then(Value::as_array);
+        let entries = choice
+            .pointer("/logprobs/content")
+            .and_then(Value::as_array)
+            .filter(|entries| !entries.is_empty());
+        if let (Some(content), None) = (content, entries) {
+            // The common case, text without logprobs: each chunk is written straight into its
+            // payload, with no JSON value built per chunk.
+            for piece in token_delta_slices(model, content) {
+                events.push(
+                    text_chunk(&prefix, &index, piece, suffix).unwrap_or_else(|| {
+                        chunk(delta(
+                            &index,
+                            json!({ "content": piece }),
+                            Value::Null,
+                            Value::Null,
+                        ))
+                    }),
+                );
+            }
+        } else if let Some(content) = content {
             for (piece, logprobs) in deltas_with_logprobs(model, content, entries) {
                 let logprobs = logprobs.map_or(
                     Value::Null,
@@ -149,4 +166,42 @@ pub fn chunks(answer: &Value, request: &ValidRequest) -> Vec<Event> {
     }
     events.push(Event::done());
     events
+}
+
+/// The chunk of one text delta without logprobs, `prefix` + its `choices` + `suffix`, written
+/// directly: byte for byte what serialising
+/// `[{"index": i, "delta": {"content": piece}, "logprobs": null, "finish_reason": null}]`
+/// gives. `None` only if serde_json refuses to write (it does not for numbers and strings).
+fn text_chunk(prefix: &str, index: &Value, piece: &str, suffix: &str) -> Option<Event> {
+    let mut data = Vec::with_capacity(prefix.len() + piece.len() + suffix.len() + 72);
+    data.extend_from_slice(prefix.as_bytes());
+    data.extend_from_slice(b"[{\"index\":");
+    serde_json::to_writer(&mut data, index).ok()?;
+    data.extend_from_slice(b",\"delta\":{\"content\":");
+    serde_json::to_writer(&mut data, piece).ok()?;
+    data.extend_from_slice(b"},\"logprobs\":null,\"finish_reason\":null}]");
+    data.extend_from_slice(suffix.as_bytes());
+    let data = String::from_utf8(data).ok()?;
+    Some(Event { name: None, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_chunk_is_written_as_its_json_value_would_serialise() {
+        let prefix = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","choices":"#;
+        for piece in [
+            "Hello",
+            " \"quoted\"\n",
+            "caf\u{e9} \u{1f600}",
+            "\u{7}tab\t",
+        ] {
+            let written = text_chunk(prefix, &json!(2), piece, ",\"usage\":null}");
+            let choices = json!([{"index": 2, "delta": {"content": piece}, "logprobs": null, "finish_reason": null}]);
+            let expected = format!("{prefix}{choices},\"usage\":null}}");
+            assert_eq!(written.map(|event| event.data), Some(expected));
+        }
+    }
 }
