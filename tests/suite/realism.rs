@@ -9,12 +9,14 @@
 //!   `error`/`last_error`, timestamps out of order (or in the future), counts and usage
 //!   totals that do not add up, binary answers that are not what their type says;
 //! - **list violations**: `limit` not honoured, `first_id`/`last_id` not the ends of `data`,
-//!   `has_more` with fewer items than asked for, repeated ids.
+//!   `has_more` with fewer items than asked for, repeated ids; and for lists that take
+//!   cursors, what paging through them shows (see `realism_lists.rs`).
 //!
 //! The test prints per-category counts and the worst operations, and asserts the counts stay
 //! at or under a recorded ceiling, so a regression shows. Operations owned by families being
 //! rebuilt elsewhere are counted separately (see [`OWNED_ELSEWHERE`]).
 
+use crate::realism_lists::page_through;
 use crate::sweep::{body_for, read, request, start, url_for, Sweep};
 use openai_mock::catalog::Operation;
 use openai_mock::generate::meaning::{ERROR_STATUSES, TERMINAL_STAMPS};
@@ -64,6 +66,8 @@ struct Findings {
     examples: Vec<String>,
     /// The path ids the request sent.
     sent: Vec<String>,
+    /// For a list paged through: how many items it held and how many pages were fetched.
+    paged: Option<(usize, usize)>,
 }
 
 impl Findings {
@@ -410,6 +414,7 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
             out.sent.push(id);
         }
     }
+    let unpaged = url.clone();
     if takes_limit {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str("limit=3");
@@ -447,6 +452,13 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
         out.note(Kind::Placeholder, "$", "content is \"string\"".into());
     }
     list(&body, takes_limit.then_some(3), &mut out);
+    let paged = page_through(sweep, op, &unpaged).await;
+    for violation in paged.violations {
+        out.note(Kind::List, "$", violation);
+    }
+    if paged.items > 0 {
+        out.paged = Some((paged.items, paged.pages));
+    }
     walk(&body, "", &Value::Null, "$", now, &mut out);
     out
 }
@@ -459,8 +471,14 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
         .map_or(0, |d| d.as_secs() as i64);
     let (mut mine, mut elsewhere) = (Counts::default(), Counts::default());
     let mut per_op: BTreeMap<String, (Counts, Vec<String>, bool)> = BTreeMap::new();
+    let (mut lists, mut items, mut pages) = (0, 0, 0);
     for op in &sweep.catalog.operations {
         let found = inspect(&sweep, op, now).await;
+        if let Some((held, fetched)) = found.paged {
+            lists += 1;
+            items += held;
+            pages += fetched;
+        }
         let owned = OWNED_ELSEWHERE.iter().any(|p| op.path.starts_with(p));
         if owned {
             elsewhere.add(&found.counts);
@@ -491,7 +509,8 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
     let affected = per_op.values().filter(|(_, _, owned)| !owned).count();
     eprintln!(
         "realism: {} operations; outside the allow-list {mine:?} in {affected} operations; \
-         allow-listed families {elsewhere:?} in {} operations\nworst:\n{}",
+         allow-listed families {elsewhere:?} in {} operations; {lists} lists paged through \
+         ({items} items, {pages} pages)\nworst:\n{}",
         sweep.catalog.operations.len(),
         per_op.values().filter(|(_, _, owned)| *owned).count(),
         report.join("\n")
