@@ -89,13 +89,26 @@ pub fn variant_events<'a>(
         .collect()
 }
 
-/// Sets top-level `created`/`created_at` integers (including those from fixtures) to now.
+/// Moves an answer's story to now: its top-level timestamps (`created` and the `*_at`
+/// integers) shift together so the latest of them that is not an expiry is now. Generated
+/// stamps are all now already; a fixture's keep their order and spacing (a batch created,
+/// started, finalised and completed minutes apart, expiring a day later).
 fn stamp_times(body: &mut Value, now: i64) {
-    if let Value::Object(object) = body {
-        for key in ["created", "created_at"] {
-            if object.get(key).is_some_and(Value::is_i64) {
-                object.insert(key.into(), Value::from(now));
-            }
+    let Value::Object(object) = body else {
+        return;
+    };
+    let is_stamp = |key: &str| key == "created" || key.ends_with("_at");
+    let latest = object
+        .iter()
+        .filter(|(key, _)| is_stamp(key) && !key.starts_with("expire"))
+        .filter_map(|(_, value)| value.as_i64())
+        .max();
+    let Some(shift) = latest.map(|latest| now.saturating_sub(latest)) else {
+        return;
+    };
+    for (key, value) in object.iter_mut() {
+        if let Some(stamp) = value.as_i64().filter(|_| is_stamp(key)) {
+            *value = Value::from(stamp.saturating_add(shift));
         }
     }
 }
