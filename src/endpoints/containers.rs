@@ -5,7 +5,7 @@
 use super::stored::{current, lookup, page, path_param, set};
 use super::{Call, Endpoint, Rendered};
 use crate::error::ApiError;
-use crate::generate::{new_id, Generator};
+use crate::generate::{media, new_id, Generator};
 use crate::store::{Found, Object};
 use serde_json::{json, Value};
 
@@ -94,9 +94,13 @@ pub const LIST_FILES: Endpoint = Endpoint {
 pub const RETRIEVE_FILE: Endpoint = Endpoint {
     ops: &["RetrieveContainerFile"],
     check: |call| container_file(call).map(drop),
-    shape: |call, answer, _| {
-        if let Ok(Some(file)) = container_file(call) {
-            *answer = current(&file);
+    shape: |call, answer, _| match container_file(call) {
+        Ok(Some(file)) => *answer = current(&file),
+        // Never created (lenient ids): the file its content shows.
+        _ => {
+            let file = media::container_file(path_param(call, "file_id"));
+            set(answer, "path", json!(format!("/mnt/data/{}", file.name)));
+            set(answer, "bytes", json!(file.bytes.len()));
         }
     },
     ..Endpoint::GENERIC
@@ -118,10 +122,14 @@ pub const FILE_CONTENT: Endpoint = Endpoint {
     ops: &["RetrieveContainerFileContent"],
     check: |call| container_file(call).map(drop),
     render: |call, _| {
-        let file = container_file(call).ok().flatten()?;
+        let body = match container_file(call).ok().flatten() {
+            Some(file) => file.bytes.clone().unwrap_or_default(),
+            // Never created (lenient ids): content that fits the path retrieve shows.
+            None => media::container_file(path_param(call, "file_id")).bytes,
+        };
         Some(Rendered {
             content_type: "application/octet-stream",
-            body: file.bytes.clone().unwrap_or_default(),
+            body,
         })
     },
     ..Endpoint::GENERIC

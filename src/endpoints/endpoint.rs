@@ -151,7 +151,8 @@ impl Endpoint {
 }
 
 /// The declared media type's body: the thumbnail variant when `?variant=thumbnail` asks for
-/// it, an SDP answer for WebRTC call creation, else a real file of the type.
+/// it (a JPEG for `?variant=spritesheet`, as the real API sends), an SDP answer for WebRTC
+/// call creation, else a real file of the type.
 fn media_of_declared_type(call: &Call, rng: &mut Rng) -> Media {
     let declared = call.op.response.content_type.as_deref().unwrap_or("");
     if declared == "application/sdp" {
@@ -169,6 +170,7 @@ fn media_of_declared_type(call: &Call, rng: &mut Rng) -> Media {
             .iter()
             .find(|t| t.starts_with("image/"))
             .map_or(declared, String::as_str),
+        Some("spritesheet") => "image/jpeg",
         _ => declared,
     };
     media::for_media_type(chosen)

@@ -3,6 +3,7 @@
 
 use super::Call;
 use crate::error::ApiError;
+use crate::generate::page_window;
 use crate::store::{lifecycle, Object};
 use serde_json::Value;
 use std::sync::Arc;
@@ -42,40 +43,16 @@ pub fn current(object: &Object) -> Value {
 }
 
 /// Fills the list envelope `answer` (as generated for the operation) with one page of
-/// `items` (in creation order), as the query's `limit`, `order` (`desc` by default, or
-/// `default_order`), `after` and `before` ask.
-pub fn page(call: &Call, mut items: Vec<Value>, answer: &mut Value, default_order: &str) {
-    let query = &call.request.query;
-    let order = query
-        .get("order")
-        .and_then(Value::as_str)
-        .unwrap_or(default_order);
-    if order == "desc" {
-        items.reverse();
-    }
+/// `items` (in creation order), as the query's `limit`, `order` (else `default_order`),
+/// `after` and `before` ask (see [`page_window`]).
+pub fn page(call: &Call, items: Vec<Value>, answer: &mut Value, default_order: &str) {
     let id_of = |item: &Value| item.get("id").and_then(Value::as_str).map(str::to_string);
-    if let Some(after) = query.get("after").and_then(Value::as_str) {
-        if let Some(at) = items
-            .iter()
-            .position(|i| id_of(i).as_deref() == Some(after))
-        {
-            items.drain(..=at);
-        }
-    }
-    if let Some(before) = query.get("before").and_then(Value::as_str) {
-        if let Some(at) = items
-            .iter()
-            .position(|i| id_of(i).as_deref() == Some(before))
-        {
-            items.truncate(at);
-        }
-    }
-    let limit = query
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map_or(usize::MAX, |l| l as usize);
-    let has_more = items.len() > limit;
-    items.truncate(limit);
+    let (items, has_more) = page_window(
+        items,
+        |item: &Value| item.get("id").and_then(Value::as_str),
+        &call.request.query,
+        default_order,
+    );
     let first = items.first().and_then(id_of);
     let last = items.last().and_then(id_of);
     let Some(envelope) = answer.as_object_mut() else {

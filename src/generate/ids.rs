@@ -74,6 +74,20 @@ pub fn with_id_source<R>(source: &mut Rng, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` with no request id source, so ids come from the content generator: for objects
+/// that are the same in every answer (the items of a generated list, which pages name by id).
+pub fn without_id_source<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Rng>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SOURCE.with(|cell| *cell.borrow_mut() = previous);
+        }
+    }
+    let _restore = Restore(SOURCE.with(|cell| cell.borrow_mut().take()));
+    f()
+}
+
 /// The id prefix the real API uses for objects whose `object` field is `object`.
 pub fn prefix_for_object(object: &str) -> Option<&'static str> {
     Some(match object {

@@ -1,13 +1,14 @@
 //! Schema-driven response bodies: fixtures, a deterministic generator, reflection and ids.
 //!
 //! [`Generator`] makes a schema-valid instance of any schema; [`json_response`] turns it into
-//! the answer for one operation: list envelopes honour `limit`, path ids and valid request
-//! fields are reflected, and `created`/`created_at` carry the current time. Endpoints that
+//! the answer for one operation: lists are pages of a stable sequence (`list.rs`), path ids
+//! and valid request fields are reflected, and `created`/`created_at` carry the current time. Endpoints that
 //! echo request fields themselves ask [`echo_fits`] first, so an echo never breaks the
 //! response schema either.
 
 mod ids;
 mod instance;
+mod list;
 pub mod meaning;
 pub mod media;
 mod reflect;
@@ -19,14 +20,15 @@ pub use ids::{
     IdStream,
 };
 pub use instance::{rfc3339, Generator, MAX_DEPTH};
+pub use list::{page_window, SEQUENCE_LENGTH};
 pub use regex_sample::sample_regex;
 pub use rng::{fnv1a, Rng};
 
 use crate::catalog::{Catalog, Operation};
-use crate::validate::{fields, ValidRequest};
+use crate::validate::ValidRequest;
 use serde_json::Value;
 
-/// How many items a list holds when the client gives no `limit`.
+/// How many items an unpaginated generated list holds when the client gives no `limit`.
 pub const DEFAULT_LIST_LENGTH: usize = 2;
 /// The most items a generated list holds.
 pub const MAX_LIST_LENGTH: usize = 100;
@@ -41,7 +43,7 @@ pub fn json_response<'a>(
     let target = op.response.schema?;
     let schema = catalog.schemas.target(target);
     let mut body = generator.generate(schema);
-    fill_list(catalog, schema, &mut body, request, generator);
+    list::fill_list(catalog, op, schema, &mut body, request, generator);
     reflect::reflect(
         &catalog.schemas,
         target,
@@ -63,60 +65,6 @@ pub fn echo_fits(catalog: &Catalog, op: &Operation, name: &str, value: &Value) -
         .schema
         .and_then(|target| reflect::fits(&catalog.schemas, target, name, value))
         != Some(false)
-}
-
-/// Gives a list envelope `limit` items (or [`DEFAULT_LIST_LENGTH`]) with distinct ids, and
-/// consistent `first_id`/`last_id`/`has_more`.
-fn fill_list<'a>(
-    catalog: &'a Catalog,
-    schema: &'a Value,
-    body: &mut Value,
-    request: &ValidRequest,
-    generator: &mut Generator<'a>,
-) {
-    let Some(object) = body.as_object_mut() else {
-        return;
-    };
-    let is_list = object.get("data").is_some_and(Value::is_array)
-        && (object.get("object").and_then(Value::as_str) == Some("list")
-            || object.contains_key("has_more"));
-    if !is_list {
-        return;
-    }
-    let store = &catalog.schemas;
-    let Some(item_schema) =
-        fields::property(store, schema, "data").and_then(|data| fields::items(store, data))
-    else {
-        return;
-    };
-    let wanted = request
-        .query
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map_or(DEFAULT_LIST_LENGTH, |l| l as usize)
-        .min(MAX_LIST_LENGTH);
-    let items: Vec<Value> = (0..wanted)
-        .map(|_| {
-            let mut item = generator.generate(item_schema);
-            stamp_times(&mut item, generator.now());
-            item
-        })
-        .collect();
-    let id_of = |item: Option<&Value>| item.and_then(|i| i.get("id")).cloned();
-    if let Some(first) = id_of(items.first()) {
-        if object.get("first_id").is_some_and(Value::is_string) {
-            object.insert("first_id".into(), first);
-        }
-    }
-    if let Some(last) = id_of(items.last()) {
-        if object.get("last_id").is_some_and(Value::is_string) {
-            object.insert("last_id".into(), last);
-        }
-    }
-    if object.get("has_more").is_some_and(Value::is_boolean) {
-        object.insert("has_more".into(), Value::Bool(false));
-    }
-    object.insert("data".into(), Value::Array(items));
 }
 
 /// One event of each variant `op`'s event schema lists, in spec order: the stream of an
@@ -141,13 +89,26 @@ pub fn variant_events<'a>(
         .collect()
 }
 
-/// Sets top-level `created`/`created_at` integers (including those from fixtures) to now.
+/// Moves an answer's story to now: its top-level timestamps (`created` and the `*_at`
+/// integers) shift together so the latest of them that is not an expiry is now. Generated
+/// stamps are all now already; a fixture's keep their order and spacing (a batch created,
+/// started, finalised and completed minutes apart, expiring a day later).
 fn stamp_times(body: &mut Value, now: i64) {
-    if let Value::Object(object) = body {
-        for key in ["created", "created_at"] {
-            if object.get(key).is_some_and(Value::is_i64) {
-                object.insert(key.into(), Value::from(now));
-            }
+    let Value::Object(object) = body else {
+        return;
+    };
+    let is_stamp = |key: &str| key == "created" || key.ends_with("_at");
+    let latest = object
+        .iter()
+        .filter(|(key, _)| is_stamp(key) && !key.starts_with("expire"))
+        .filter_map(|(_, value)| value.as_i64())
+        .max();
+    let Some(shift) = latest.map(|latest| now.saturating_sub(latest)) else {
+        return;
+    };
+    for (key, value) in object.iter_mut() {
+        if let Some(stamp) = value.as_i64().filter(|_| is_stamp(key)) {
+            *value = Value::from(stamp.saturating_add(shift));
         }
     }
 }

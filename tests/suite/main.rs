@@ -23,6 +23,8 @@ mod in_process;
 mod key_order;
 mod readme_examples;
 mod realism;
+mod realism_bytes;
+mod realism_lists;
 mod scenarios;
 mod second_turn;
 mod spec_at_startup;

@@ -7,14 +7,18 @@
 //!   prefix, file content that is the JSON string `"string"`;
 //! - **contradictions**: a `status` that disagrees with the terminal timestamps or with
 //!   `error`/`last_error`, timestamps out of order (or in the future), counts and usage
-//!   totals that do not add up, binary answers that are not what their type says;
+//!   totals that do not add up, binary answers that do not decode as what their type says
+//!   (see `realism_bytes.rs`), downloads whose length is not their metadata's `bytes`;
 //! - **list violations**: `limit` not honoured, `first_id`/`last_id` not the ends of `data`,
-//!   `has_more` with fewer items than asked for, repeated ids.
+//!   `has_more` with fewer items than asked for, repeated ids; and for lists that take
+//!   cursors, what paging through them shows (see `realism_lists.rs`).
 //!
 //! The test prints per-category counts and the worst operations, and asserts the counts stay
 //! at or under a recorded ceiling, so a regression shows. Operations owned by families being
 //! rebuilt elsewhere are counted separately (see [`OWNED_ELSEWHERE`]).
 
+use crate::realism_bytes::decode;
+use crate::realism_lists::page_through;
 use crate::sweep::{body_for, read, request, start, url_for, Sweep};
 use openai_mock::catalog::Operation;
 use openai_mock::generate::meaning::{ERROR_STATUSES, TERMINAL_STAMPS};
@@ -64,6 +68,10 @@ struct Findings {
     examples: Vec<String>,
     /// The path ids the request sent.
     sent: Vec<String>,
+    /// For a list paged through: how many items it held and how many pages were fetched.
+    paged: Option<(usize, usize)>,
+    /// How many binary answers were decoded.
+    decoded: usize,
 }
 
 impl Findings {
@@ -364,24 +372,49 @@ fn list(body: &Value, limit: Option<usize>, out: &mut Findings) {
     }
 }
 
-/// Whether `bytes` are what `content_type` says (checked by their magic numbers or by
-/// decoding them).
-fn bytes_fit(content_type: &str, bytes: &[u8]) -> bool {
-    let kind = content_type.split(';').next().unwrap_or("").trim();
-    match kind {
-        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "image/jpeg" => bytes.starts_with(&[0xff, 0xd8, 0xff]),
-        "image/webp" => bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"),
-        "video/mp4" => bytes.get(4..8) == Some(b"ftyp"),
-        "audio/wav" | "audio/x-wav" => bytes.starts_with(b"RIFF"),
-        "audio/flac" => bytes.starts_with(b"fLaC"),
-        "audio/ogg" | "audio/opus" => bytes.starts_with(b"OggS"),
-        "audio/mpeg" => bytes.starts_with(b"ID3") || bytes.first() == Some(&0xff),
-        "application/json" => serde_json::from_slice::<Value>(bytes).is_ok(),
-        k if k.starts_with("text/") || k == "application/jsonl" => {
-            std::str::from_utf8(bytes).is_ok()
+/// Decodes a binary answer of `op` (asked for at `url`) as its content type says; a
+/// download's metadata (the same path without `/content`) gives its name and its `bytes`,
+/// which must be the length of the content.
+async fn content(
+    sweep: &Sweep,
+    op: &Operation,
+    url: &str,
+    content_type: &str,
+    bytes: &[u8],
+    out: &mut Findings,
+) {
+    let mut name = None;
+    if let Some(metadata_url) = url
+        .split('?')
+        .next()
+        .and_then(|u| u.strip_suffix("/content"))
+    {
+        let response = request(sweep, op, metadata_url, None).send().await;
+        let (status, _, metadata) = read(response.expect("answered")).await;
+        let metadata: Value = serde_json::from_slice(&metadata).unwrap_or(Value::Null);
+        if status.is_success() {
+            name = ["filename", "path", "name"]
+                .iter()
+                .find_map(|k| metadata.get(*k).and_then(Value::as_str))
+                .map(str::to_string);
+            if let Some(said) = metadata.get("bytes").and_then(Value::as_u64) {
+                if said != bytes.len() as u64 {
+                    out.note(
+                        Kind::Contradiction,
+                        "$",
+                        format!("bytes {said}, content {}", bytes.len()),
+                    );
+                }
+            }
         }
-        _ => !bytes.is_empty(),
+    }
+    out.decoded += 1;
+    if let Err(why) = decode(content_type, name.as_deref(), bytes) {
+        out.note(
+            Kind::Contradiction,
+            "$",
+            format!("content is not {content_type} ({name:?}): {why}"),
+        );
     }
 }
 
@@ -410,6 +443,7 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
             out.sent.push(id);
         }
     }
+    let unpaged = url.clone();
     if takes_limit {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str("limit=3");
@@ -430,12 +464,28 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
     if !content_type.starts_with("application/json") {
         if bytes.as_ref() == b"\"string\"" {
             out.note(Kind::Placeholder, "$", "content is \"string\"".into());
-        } else if !bytes_fit(&content_type, &bytes) {
-            out.note(
-                Kind::Contradiction,
-                "$",
-                format!("bytes are not {content_type}"),
-            );
+            return out;
+        }
+        content(sweep, op, &unpaged, &content_type, &bytes, &mut out).await;
+        // The other renderings a `variant` asks for.
+        if op.params.iter().any(|p| p.name == "variant") {
+            for variant in ["video", "thumbnail", "spritesheet"] {
+                let url = format!(
+                    "{url}{}variant={variant}",
+                    if url.contains('?') { '&' } else { '?' }
+                );
+                let response = request(sweep, op, &url, body.as_ref()).send().await;
+                let (status, content_type, bytes) = read(response.expect("answered")).await;
+                if !status.is_success() {
+                    out.note(
+                        Kind::Contradiction,
+                        "$",
+                        format!("variant {variant}: {status}"),
+                    );
+                    continue;
+                }
+                content(sweep, op, &unpaged, &content_type, &bytes, &mut out).await;
+            }
         }
         return out;
     }
@@ -447,6 +497,13 @@ async fn inspect(sweep: &Sweep, op: &Operation, now: i64) -> Findings {
         out.note(Kind::Placeholder, "$", "content is \"string\"".into());
     }
     list(&body, takes_limit.then_some(3), &mut out);
+    let paged = page_through(sweep, op, &unpaged).await;
+    for violation in paged.violations {
+        out.note(Kind::List, "$", violation);
+    }
+    if paged.items > 0 {
+        out.paged = Some((paged.items, paged.pages));
+    }
     walk(&body, "", &Value::Null, "$", now, &mut out);
     out
 }
@@ -459,8 +516,15 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
         .map_or(0, |d| d.as_secs() as i64);
     let (mut mine, mut elsewhere) = (Counts::default(), Counts::default());
     let mut per_op: BTreeMap<String, (Counts, Vec<String>, bool)> = BTreeMap::new();
+    let (mut lists, mut items, mut pages, mut decoded) = (0, 0, 0, 0);
     for op in &sweep.catalog.operations {
         let found = inspect(&sweep, op, now).await;
+        decoded += found.decoded;
+        if let Some((held, fetched)) = found.paged {
+            lists += 1;
+            items += held;
+            pages += fetched;
+        }
         let owned = OWNED_ELSEWHERE.iter().any(|p| op.path.starts_with(p));
         if owned {
             elsewhere.add(&found.counts);
@@ -491,7 +555,8 @@ async fn every_operation_answers_without_placeholders_or_contradictions() {
     let affected = per_op.values().filter(|(_, _, owned)| !owned).count();
     eprintln!(
         "realism: {} operations; outside the allow-list {mine:?} in {affected} operations; \
-         allow-listed families {elsewhere:?} in {} operations\nworst:\n{}",
+         allow-listed families {elsewhere:?} in {} operations; {lists} lists paged through \
+         ({items} items, {pages} pages); {decoded} binary answers decoded\nworst:\n{}",
         sweep.catalog.operations.len(),
         per_op.values().filter(|(_, _, owned)| *owned).count(),
         report.join("\n")

@@ -73,6 +73,20 @@ impl<'a> Generator<'a> {
         self
     }
 
+    /// A generator over the same schemas and fixtures, in the same mode, drawing from `rng`
+    /// and stamping times with `now`: for objects made from a seed of their own.
+    pub fn fork(&self, rng: Rng, now: i64) -> Generator<'a> {
+        Generator {
+            store: self.store,
+            fixtures: self.fixtures,
+            rng,
+            now,
+            stack: Vec::new(),
+            path: Vec::new(),
+            varied: self.varied,
+        }
+    }
+
     /// True one time in `n`.
     fn one_in(&mut self, n: u64) -> bool {
         self.rng.below(n) == 0

@@ -11,12 +11,14 @@
 //! - [`mpeg`]: silent MP3 (MPEG-2 Layer III) and AAC (ADTS) frames, written by hand;
 //! - [`opus`]: Ogg pages (`ogg`) of silent Opus packets, the packets written by hand;
 //! - [`tags`]: the ID3v2.4 tag (`id3`) and Vorbis comment list that hold a transcript;
-//! - [`container`]: a zip archive (`zip`) and an mp4 `ftyp` + `moov` (`mp4-atom`).
+//! - [`container`]: a zip archive (`zip`) and an mp4 `ftyp` + `moov` (`mp4-atom`);
+//! - [`document`]: the content of files nobody uploaded (JSONL, text, CSV, PDF, PNG).
 //!
 //! The encoders write into memory, so their only errors are ones of our own making; such an
 //! error gives an empty body rather than a panic on the request path.
 
 mod container;
+mod document;
 mod flac;
 mod mpeg;
 mod opus;
@@ -24,6 +26,7 @@ mod picture;
 mod tags;
 mod wav;
 
+pub use document::{container_file, content, file, Document};
 pub use picture::{image, jpeg, png, webp, Picture};
 
 /// A binary body and its media type.
