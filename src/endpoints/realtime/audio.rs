@@ -188,7 +188,13 @@ pub enum Turn {
 impl Vad {
     /// Feeds `samples` at `rate`; `threshold` (0 to 1, the session's) scales the level that
     /// counts as speech and `silence_ms` is how long a pause ends a turn.
-    pub fn feed(&mut self, samples: &[i16], rate: u32, threshold: f64, silence_ms: u64) -> Vec<Turn> {
+    pub fn feed(
+        &mut self,
+        samples: &[i16],
+        rate: u32,
+        threshold: f64,
+        silence_ms: u64,
+    ) -> Vec<Turn> {
         let frame = (rate / 100).max(1) as usize;
         // 0.5 (the default) puts the line at about -30 dBFS; the mock's speech hums at -15.
         let level = 0.004 + 0.05 * threshold.clamp(0.0, 1.0);
@@ -234,12 +240,20 @@ mod tests {
 
     #[test]
     fn g711_round_trips_within_its_quantisation() {
-        for sample in [-32768i16, -20000, -1000, -100, -1, 0, 1, 100, 1000, 20000, 32767] {
+        for sample in [
+            -32768i16, -20000, -1000, -100, -1, 0, 1, 100, 1000, 20000, 32767,
+        ] {
             let u = ulaw_to_linear(linear_to_ulaw(sample));
             let a = alaw_to_linear(linear_to_alaw(sample));
             let tolerance = (i32::from(sample).abs() / 16).max(40);
-            assert!((i32::from(u) - i32::from(sample)).abs() <= tolerance, "ulaw {sample} -> {u}");
-            assert!((i32::from(a) - i32::from(sample)).abs() <= tolerance, "alaw {sample} -> {a}");
+            assert!(
+                (i32::from(u) - i32::from(sample)).abs() <= tolerance,
+                "ulaw {sample} -> {u}"
+            );
+            assert!(
+                (i32::from(a) - i32::from(sample)).abs() <= tolerance,
+                "alaw {sample} -> {a}"
+            );
         }
         // The standard's silence codes.
         assert_eq!(linear_to_ulaw(0), 0xFF);
@@ -251,9 +265,18 @@ mod tests {
         let samples = vec![1000i16; 2400];
         assert_eq!(Format::Pcm16.encode(&samples).len(), 4800);
         assert_eq!(Format::Ulaw.encode(&samples).len(), 800);
-        assert_eq!(Format::Alaw.decode(&Format::Alaw.encode(&samples)).len(), 800);
-        assert_eq!(Format::of(Some(&serde_json::json!({"type": "audio/pcmu"}))), Format::Ulaw);
-        assert_eq!(Format::of(Some(&serde_json::json!("g711_alaw"))), Format::Alaw);
+        assert_eq!(
+            Format::Alaw.decode(&Format::Alaw.encode(&samples)).len(),
+            800
+        );
+        assert_eq!(
+            Format::of(Some(&serde_json::json!({"type": "audio/pcmu"}))),
+            Format::Ulaw
+        );
+        assert_eq!(
+            Format::of(Some(&serde_json::json!("g711_alaw"))),
+            Format::Alaw
+        );
     }
 
     #[test]

@@ -87,9 +87,10 @@ impl ClientEvents {
             .and_then(|kind| self.kinds.iter().find(|(k, _)| k == kind))
             .map(|(_, pointer)| pointer.as_str());
         let Some(pointer) = pointer else {
-            let supported: Vec<String> =
-                self.kinds.iter().map(|(k, _)| format!("'{k}'")).collect();
-            let shown = kind.as_str().map_or_else(|| kind.to_string(), str::to_string);
+            let supported: Vec<String> = self.kinds.iter().map(|(k, _)| format!("'{k}'")).collect();
+            let shown = kind
+                .as_str()
+                .map_or_else(|| kind.to_string(), str::to_string);
             return Err(refuse(
                 ApiError::invalid_request(format!(
                     "Invalid value: '{shown}'. Supported values are: {}.",

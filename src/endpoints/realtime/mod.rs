@@ -52,10 +52,14 @@ pub const CLIENT_SECRETS: Endpoint = Endpoint {
         let value = format!("ek_{}", generator.rng.alphanumeric(32));
         let session_id = format!("sess_{}", generator.rng.alphanumeric(21));
         let requested = body.get("session").cloned().unwrap_or_else(|| json!({}));
-        let mut session = if requested.get("type").and_then(Value::as_str) == Some("transcription") {
+        let mut session = if requested.get("type").and_then(Value::as_str) == Some("transcription")
+        {
             config::transcription(&session_id, now)
         } else {
-            let model = requested.get("model").and_then(Value::as_str).unwrap_or("gpt-realtime");
+            let model = requested
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or("gpt-realtime");
             config::conversation(&session_id, model, now)
         };
         config::merge(&mut session, &requested);
@@ -84,7 +88,11 @@ pub fn client_secret(store: &Store, key: &str) -> Option<Result<Secret, ApiError
     let Found::Live(object) = store.get(SECRETS_NAMESPACE, SECRET_KIND, key) else {
         return None;
     };
-    let expires_at = object.body.get("expires_at").and_then(Value::as_i64).unwrap_or(0);
+    let expires_at = object
+        .body
+        .get("expires_at")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     if expires_at <= now_seconds() {
         return Some(Err(ApiError {
             status: 401,
@@ -108,15 +116,20 @@ pub fn client_secret(store: &Store, key: &str) -> Option<Result<Secret, ApiError
 /// Refuses what the real API refuses before upgrading `GET /v1/realtime`: neither `model`
 /// nor `call_id`, or a model that is not a Realtime (or, for transcription, any known)
 /// model.
-pub fn check_opening(catalog: &Catalog, model: Option<&str>, call_id: Option<&str>) -> Result<(), ApiError> {
+pub fn check_opening(
+    catalog: &Catalog,
+    model: Option<&str>,
+    call_id: Option<&str>,
+) -> Result<(), ApiError> {
     match (model, call_id) {
         (None, None) => Err(ApiError::invalid_request(
             "You must provide a model parameter in the query string (?model=...), or a call_id.",
         )
         .with_param("model")
         .with_code("missing_model")),
-        (Some(model), _) if !super::models::known_ids(catalog).iter().any(|m| m == model)
-            && !model.contains("realtime") =>
+        (Some(model), _)
+            if !super::models::known_ids(catalog).iter().any(|m| m == model)
+                && !model.contains("realtime") =>
         {
             Err(super::models::not_found(model))
         }

@@ -12,7 +12,6 @@ use super::config::{self, Read};
 use crate::endpoints::audio::speech::speech_samples;
 use crate::endpoints::audio::transcripts::script_sentences;
 use crate::generate::{fnv1a, Rng};
-use crate::services::canonical_json;
 use crate::services::conversation::{content_text, Conversation};
 use crate::services::model::text::{self, truncate_tokens, Context};
 use crate::services::model::tools;
@@ -101,10 +100,11 @@ impl Turn<'_> {
         let readable: Vec<Value> = items.iter().map(readable_item).collect();
         let conversation = Conversation::of_items(&readable, instructions);
         let context = Context::of(&conversation);
+        // What is said decides the wording, not item ids: equal conversations get equal
+        // replies, in the conversation or out of band.
         let mut rng = Rng::new(fnv1a(&[
             &self.seed.to_le_bytes(),
-            canonical_json(&Value::Array(readable.clone())).as_bytes(),
-            instructions.unwrap_or("").as_bytes(),
+            format!("{conversation:?}").as_bytes(),
         ]));
         let audio = effective
             .get("output_modalities")
@@ -167,19 +167,27 @@ impl Turn<'_> {
             encoding.count(&input_text) as u64,
             input_audio_ms.div_ceil(1000 / INPUT_AUDIO_TOKENS_PER_SECOND),
             writer.output_text_tokens,
-            writer.audio_ms.iter().map(|(_, ms)| *ms).sum::<u64>()
+            writer
+                .audio_ms
+                .iter()
+                .map(|(_, ms)| *ms)
+                .sum::<u64>()
                 .div_ceil(1000 / OUTPUT_AUDIO_TOKENS_PER_SECOND),
         );
         response["status"] = json!("completed");
         response["output"] = json!(writer.output);
         response["usage"] = usage.clone();
         let total = usage["total_tokens"].as_u64().unwrap_or(0);
-        writer.events.push(json!({"type": "response.done", "response": response}));
-        writer.events.push(json!({"type": "rate_limits.updated", "rate_limits": [
-            {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
-            {"name": "tokens", "limit": 400_000, "remaining": 400_000u64.saturating_sub(total),
-                "reset_seconds": 0.3},
-        ]}));
+        writer
+            .events
+            .push(json!({"type": "response.done", "response": response}));
+        writer
+            .events
+            .push(json!({"type": "rate_limits.updated", "rate_limits": [
+                {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+                {"name": "tokens", "limit": 400_000, "remaining": 400_000u64.saturating_sub(total),
+                    "reset_seconds": 0.3},
+            ]}));
         Said {
             events: writer.events,
             output: writer.output,
@@ -203,7 +211,8 @@ impl Writer<'_> {
     /// `output_item.added` (and `conversation.item.added`) for `item`.
     fn added(&mut self, item: &Value) {
         let index = self.output.len();
-        self.events.push(json!({"type": "response.output_item.added",
+        self.events
+            .push(json!({"type": "response.output_item.added",
             "response_id": self.response_id, "output_index": index, "item": item}));
         if self.in_conversation {
             self.events.push(json!({"type": "conversation.item.added",
@@ -224,7 +233,14 @@ impl Writer<'_> {
         self.output.push(item);
     }
 
-    fn message(&mut self, reply: &str, audio: bool, config: &Value, encoding: Encoding, ids: &mut Rng) {
+    fn message(
+        &mut self,
+        reply: &str,
+        audio: bool,
+        config: &Value,
+        encoding: Encoding,
+        ids: &mut Rng,
+    ) {
         let item_id = format!("item_{}", ids.alphanumeric(21));
         let index = self.output.len();
         let mut item = json!({"id": item_id, "type": "message", "object": "realtime.item",
@@ -239,18 +255,28 @@ impl Writer<'_> {
             event
         };
         let (empty_part, part, content) = if audio {
-            (json!({"type": "audio", "transcript": ""}),
-             json!({"type": "audio", "transcript": reply}),
-             json!({"type": "output_audio", "transcript": reply}))
+            (
+                json!({"type": "audio", "transcript": ""}),
+                json!({"type": "audio", "transcript": reply}),
+                json!({"type": "output_audio", "transcript": reply}),
+            )
         } else {
-            (json!({"type": "text", "text": ""}),
-             json!({"type": "text", "text": reply}),
-             json!({"type": "output_text", "text": reply}))
+            (
+                json!({"type": "text", "text": ""}),
+                json!({"type": "text", "text": reply}),
+                json!({"type": "output_text", "text": reply}),
+            )
         };
-        self.events.push(with(json!({"type": "response.content_part.added", "part": empty_part}), at.clone()));
+        self.events.push(with(
+            json!({"type": "response.content_part.added", "part": empty_part}),
+            at.clone(),
+        ));
         let pieces = encoding.pieces(reply);
         if audio {
-            let speed = config.pointer("/audio/output/speed").and_then(Value::as_f64).unwrap_or(1.0);
+            let speed = config
+                .pointer("/audio/output/speed")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0);
             let samples = speech_samples(reply, config.voice(), speed);
             let format = config.output_format();
             let chunks: Vec<&[i16]> = samples.chunks(AUDIO_CHUNK_SAMPLES).collect();
@@ -258,29 +284,53 @@ impl Writer<'_> {
             let mut words = pieces.chunks(per_chunk);
             for chunk in &chunks {
                 if let Some(words) = words.next() {
-                    self.events.push(with(json!({"type": "response.output_audio_transcript.delta",
-                        "delta": words.concat()}), at.clone()));
+                    self.events.push(with(
+                        json!({"type": "response.output_audio_transcript.delta",
+                        "delta": words.concat()}),
+                        at.clone(),
+                    ));
                 }
                 let bytes = format.encode(chunk);
                 let delta = base64::engine::general_purpose::STANDARD.encode(bytes);
-                self.events.push(with(json!({"type": "response.output_audio.delta", "delta": delta}), at.clone()));
+                self.events.push(with(
+                    json!({"type": "response.output_audio.delta", "delta": delta}),
+                    at.clone(),
+                ));
             }
             for words in words {
-                self.events.push(with(json!({"type": "response.output_audio_transcript.delta",
-                    "delta": words.concat()}), at.clone()));
+                self.events.push(with(
+                    json!({"type": "response.output_audio_transcript.delta",
+                    "delta": words.concat()}),
+                    at.clone(),
+                ));
             }
-            self.events.push(with(json!({"type": "response.output_audio.done"}), at.clone()));
-            self.events.push(with(json!({"type": "response.output_audio_transcript.done",
-                "transcript": reply}), at.clone()));
+            self.events.push(with(
+                json!({"type": "response.output_audio.done"}),
+                at.clone(),
+            ));
+            self.events.push(with(
+                json!({"type": "response.output_audio_transcript.done",
+                "transcript": reply}),
+                at.clone(),
+            ));
             let ms = samples.len() as u64 * 1000 / u64::from(super::audio::PCM_RATE);
             self.audio_ms.push((item_id.clone(), ms));
         } else {
             for piece in &pieces {
-                self.events.push(with(json!({"type": "response.output_text.delta", "delta": piece}), at.clone()));
+                self.events.push(with(
+                    json!({"type": "response.output_text.delta", "delta": piece}),
+                    at.clone(),
+                ));
             }
-            self.events.push(with(json!({"type": "response.output_text.done", "text": reply}), at.clone()));
+            self.events.push(with(
+                json!({"type": "response.output_text.done", "text": reply}),
+                at.clone(),
+            ));
         }
-        self.events.push(with(json!({"type": "response.content_part.done", "part": part}), at));
+        self.events.push(with(
+            json!({"type": "response.content_part.done", "part": part}),
+            at,
+        ));
         item["status"] = json!("completed");
         item["content"] = json!([content]);
         self.done(item);
@@ -294,11 +344,13 @@ impl Writer<'_> {
             "status": "in_progress", "name": call.name, "call_id": call_id, "arguments": ""});
         self.added(&item);
         for piece in encoding.pieces(&call.input) {
-            self.events.push(json!({"type": "response.function_call_arguments.delta",
+            self.events
+                .push(json!({"type": "response.function_call_arguments.delta",
                 "response_id": self.response_id, "item_id": item_id, "output_index": index,
                 "call_id": call_id, "delta": piece}));
         }
-        self.events.push(json!({"type": "response.function_call_arguments.done",
+        self.events
+            .push(json!({"type": "response.function_call_arguments.done",
             "response_id": self.response_id, "item_id": item_id, "output_index": index,
             "call_id": call_id, "name": call.name, "arguments": call.input}));
         item["status"] = json!("completed");
@@ -313,7 +365,10 @@ fn readable_item(item: &Value) -> Value {
     let mut item = item.clone();
     if let Some(parts) = item.get_mut("content").and_then(Value::as_array_mut) {
         for part in parts {
-            let said = part.get("transcript").and_then(Value::as_str).map(str::to_string);
+            let said = part
+                .get("transcript")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             if let (Some(said), Some(object)) = (said, part.as_object_mut()) {
                 object.insert("text".into(), json!(said));
             }
@@ -353,8 +408,10 @@ pub fn transcription_events(item_id: &str, transcript: &str, ms: f64) -> Vec<Val
     let mut events: Vec<Value> = encoding
         .pieces(transcript)
         .into_iter()
-        .map(|piece| json!({"type": "conversation.item.input_audio_transcription.delta",
-            "item_id": item_id, "content_index": 0, "delta": piece}))
+        .map(|piece| {
+            json!({"type": "conversation.item.input_audio_transcription.delta",
+            "item_id": item_id, "content_index": 0, "delta": piece})
+        })
         .collect();
     let audio_tokens = (ms as u64).div_ceil(1000 / INPUT_AUDIO_TOKENS_PER_SECOND);
     let output_tokens = encoding.count(transcript) as u64;

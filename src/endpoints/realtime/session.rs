@@ -166,12 +166,16 @@ impl Session {
             "conversation.item.create" => self.create_item(event).map_err(refuse),
             "conversation.item.retrieve" => {
                 let (index, _) = self.find(event).map_err(refuse)?;
-                Ok(vec![json!({"type": "conversation.item.retrieved", "item": self.items[index]})])
+                Ok(vec![
+                    json!({"type": "conversation.item.retrieved", "item": self.items[index]}),
+                ])
             }
             "conversation.item.delete" => {
                 let (index, id) = self.find(event).map_err(refuse)?;
                 self.items.remove(index);
-                Ok(vec![json!({"type": "conversation.item.deleted", "item_id": id})])
+                Ok(vec![
+                    json!({"type": "conversation.item.deleted", "item_id": id}),
+                ])
             }
             "conversation.item.truncate" => self.truncate(event).map_err(refuse),
             "response.create" => {
@@ -210,7 +214,9 @@ impl Session {
             object.remove("model");
         }
         config::merge(&mut self.config, &update);
-        Ok(vec![json!({"type": "session.updated", "session": self.config})])
+        Ok(vec![
+            json!({"type": "session.updated", "session": self.config}),
+        ])
     }
 
     fn append(&mut self, event: &Value) -> Result<Vec<Value>, ApiError> {
@@ -283,7 +289,10 @@ impl Session {
 
     /// The id the next committed input item gets (stable from speech start to commit).
     fn pending_item_id(&mut self) -> String {
-        let seed = fnv1a(&[self.conversation_id.as_bytes(), &self.buffer_from_ms.to_le_bytes()]);
+        let seed = fnv1a(&[
+            self.conversation_id.as_bytes(),
+            &self.buffer_from_ms.to_le_bytes(),
+        ]);
         format!("item_{}", Rng::new(seed).alphanumeric(21))
     }
 
@@ -345,9 +354,10 @@ impl Session {
         let at = match event.get("previous_item_id").and_then(Value::as_str) {
             None => self.items.len(),
             Some("root") => 0,
-            Some(previous) => self.position(previous).map(|i| i + 1).ok_or_else(|| {
-                item_not_found(previous).with_param("previous_item_id")
-            })?,
+            Some(previous) => self
+                .position(previous)
+                .map(|i| i + 1)
+                .ok_or_else(|| item_not_found(previous).with_param("previous_item_id"))?,
         };
         if let Some(object) = item.as_object_mut() {
             object.insert("id".into(), json!(id));
@@ -366,14 +376,20 @@ impl Session {
 
     fn truncate(&mut self, event: &Value) -> Result<Vec<Value>, ApiError> {
         let (index, id) = self.find(event)?;
-        let content_index = event.get("content_index").and_then(Value::as_u64).unwrap_or(0);
-        let audio_end_ms = event.get("audio_end_ms").and_then(Value::as_u64).unwrap_or(0);
+        let content_index = event
+            .get("content_index")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let audio_end_ms = event
+            .get("audio_end_ms")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         if self.items[index].get("role").and_then(Value::as_str) != Some("assistant") {
-            return Err(ApiError::invalid_request(
-                "Only assistant messages can be truncated.",
-            )
-            .with_param("item_id")
-            .with_code("invalid_value"));
+            return Err(
+                ApiError::invalid_request("Only assistant messages can be truncated.")
+                    .with_param("item_id")
+                    .with_code("invalid_value"),
+            );
         }
         let spoken_ms = self.spoken_ms.get(&id).copied().unwrap_or(0);
         if audio_end_ms > spoken_ms {
