@@ -91,6 +91,7 @@ const ENTRIES: &[&Endpoint] = &[
     &audio::TRANSCRIPTION,
     &audio::TRANSLATION,
     &realtime::CLIENT_SECRETS,
+    &realtime::TRANSLATION_CLIENT_SECRETS,
     &models::LIST,
     &models::RETRIEVE,
     &models::DELETE,

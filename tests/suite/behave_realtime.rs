@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use openai_mock::catalog::Catalog;
-use openai_mock::endpoints::realtime::{ulaw_to_linear, Opening, Session};
+use openai_mock::endpoints::realtime::{ulaw_to_linear, Opening, Session, Socket, Translation};
 use openai_mock::generate::Rng;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -15,17 +15,38 @@ use std::sync::Arc;
 /// A session, and a checker of the events it sends.
 struct Flow {
     catalog: Arc<Catalog>,
-    session: Session,
+    session: Socket,
+    /// The server-event union the events belong to.
+    union: &'static str,
     checked: usize,
 }
 
 impl Flow {
     fn open(opening: Opening) -> (Flow, Vec<Value>) {
         let catalog = Catalog::embedded();
-        let session = Session::new(catalog.clone(), opening, Rng::new(7));
+        let session = Socket::Session(Box::new(Session::new(
+            catalog.clone(),
+            opening,
+            Rng::new(7),
+        )));
+        Flow::start(catalog, session, "RealtimeServerEvent")
+    }
+
+    fn translation() -> (Flow, Vec<Value>) {
+        let catalog = Catalog::embedded();
+        let session = Translation::new(catalog.clone(), None, None, 0, 0, Rng::new(7));
+        Flow::start(
+            catalog,
+            Socket::Translation(Box::new(session)),
+            "RealtimeTranslationServerEvent",
+        )
+    }
+
+    fn start(catalog: Arc<Catalog>, session: Socket, union: &'static str) -> (Flow, Vec<Value>) {
         let mut flow = Flow {
             catalog,
             session,
+            union,
             checked: 0,
         };
         let events = flow.session.open();
@@ -51,7 +72,7 @@ impl Flow {
         let union = self
             .catalog
             .schemas
-            .component("RealtimeServerEvent")
+            .component(self.union)
             .expect("the union exists");
         for event in events {
             let kind = event["type"].as_str().expect("typed");
@@ -142,7 +163,10 @@ fn a_text_turn_has_the_real_event_sequence() {
         .map(|e| e["delta"].as_str().unwrap())
         .collect();
     assert_eq!(text, "Hello.");
-    assert_eq!(flow.session.items.len(), 2);
+    let Socket::Session(session) = &flow.session else {
+        unreachable!()
+    };
+    assert_eq!(session.items.len(), 2);
 }
 
 #[test]
@@ -362,4 +386,41 @@ fn a_transcription_session_transcribes_without_answering() {
     assert!(kinds.contains(&"conversation.item.input_audio_transcription.completed"));
     assert!(!kinds.contains(&"response.created"));
     assert!(flow.checked > 5);
+}
+
+#[test]
+fn a_translation_session_interprets_each_spoken_turn() {
+    let (mut flow, opened) = Flow::translation();
+    assert_eq!(opened[0]["session"]["type"], "translation");
+    let mut samples = vec![0i16; 6_000];
+    samples.extend(speech(1.5));
+    samples.extend(vec![0i16; 18_000]);
+    let mut events = Vec::new();
+    for chunk in samples.chunks(2400) {
+        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
+        events.extend(
+            flow.send(json!({"type": "session.input_audio_buffer.append",
+            "audio": base64::engine::general_purpose::STANDARD.encode(bytes)})),
+        );
+    }
+    let said = |kind: &str| -> String {
+        events
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| e["delta"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!said("session.input_transcript.delta").is_empty());
+    assert_eq!(
+        said("session.input_transcript.delta"),
+        said("session.output_transcript.delta")
+    );
+    assert!(events
+        .iter()
+        .any(|e| e["type"] == "session.output_audio.delta"));
+    assert_eq!(
+        kinds(&flow.send(json!({"type": "session.close"}))),
+        ["session.closed"]
+    );
+    assert!(flow.session.closed());
 }

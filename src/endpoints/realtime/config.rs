@@ -92,6 +92,24 @@ fn merge_maps(target: &mut Map<String, Value>, source: &Map<String, Value>) {
     }
 }
 
+/// The configuration as `session.created` and `session.updated` show it: settings that are
+/// off (`null`) are left out, as the spec's session object has no `null` for them, except
+/// `turn_detection` and `tracing`, whose `null` the schema allows and means "off".
+pub fn shown(config: &Value) -> Value {
+    match config {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, value)| {
+                    !value.is_null() || matches!(key.as_str(), "turn_detection" | "tracing")
+                })
+                .map(|(key, value)| (key.clone(), shown(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shown).collect()),
+        other => other.clone(),
+    }
+}
+
 /// What the session code reads from a configuration.
 pub trait Read {
     /// The input audio format.

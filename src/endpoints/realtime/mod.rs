@@ -9,6 +9,7 @@
 //! | `events` | client events checked against the spec's client-event schemas, and the `error` event |
 //! | `config` | the default session configurations, `session.update` merging, and reading settings |
 //! | `reply` | a response's event sequence: text, audio with transcript, function calls, usage |
+//! | `translation` | the translation session: turns found by their energy, interpreted in text and audio |
 //! | `audio` | PCM16 and G.711 μ-law/A-law, and energy-based voice activity detection |
 //!
 //! `POST /realtime/client_secrets` mints an `ek_` key ([`CLIENT_SECRETS`]) kept in the store
@@ -20,10 +21,12 @@ mod config;
 mod events;
 mod reply;
 mod session;
+mod translation;
 
 pub use audio::{alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear, Format};
 pub use events::{ClientEvents, Refusal};
 pub use session::{Opening, Session};
+pub use translation::Translation;
 
 use super::Endpoint;
 use crate::catalog::Catalog;
@@ -43,35 +46,114 @@ const SECRET_KIND: &str = "realtime.client_secret";
 pub const CLIENT_SECRETS: Endpoint = Endpoint {
     ops: &["create-realtime-client-secret"],
     shape: |call, answer, generator| {
-        let body = &call.request.body;
-        let now = now_seconds();
-        let seconds = body
-            .pointer("/expires_after/seconds")
-            .and_then(Value::as_i64)
-            .unwrap_or(600);
-        let value = format!("ek_{}", generator.rng.alphanumeric(32));
+        let requested = call.request.body.get("session");
         let session_id = format!("sess_{}", generator.rng.alphanumeric(21));
-        let requested = body.get("session").cloned().unwrap_or_else(|| json!({}));
-        let mut session = if requested.get("type").and_then(Value::as_str) == Some("transcription")
-        {
+        let now = now_seconds();
+        let kind = requested
+            .and_then(|s| s.get("type"))
+            .and_then(Value::as_str);
+        let session = if kind == Some("transcription") {
             config::transcription(&session_id, now)
         } else {
             let model = requested
-                .get("model")
+                .and_then(|s| s.get("model"))
                 .and_then(Value::as_str)
                 .unwrap_or("gpt-realtime");
             config::conversation(&session_id, model, now)
         };
-        config::merge(&mut session, &requested);
-        session["expires_at"] = json!(now + seconds);
-        *answer = json!({"value": value, "expires_at": now + seconds, "session": session});
-        let mut object = Object::new(SECRET_KIND, &value, answer.clone());
-        object.extra = json!({"owner": call.namespace});
-        // A store over its limits refuses the secret; the socket then refuses the key.
-        let _ = call.store.create(SECRETS_NAMESPACE, object);
+        mint(call, answer, generator, session);
     },
     ..Endpoint::GENERIC
 };
+
+/// `POST /realtime/translations/client_secrets`: an ephemeral key for a translation
+/// session, as [`CLIENT_SECRETS`].
+pub const TRANSLATION_CLIENT_SECRETS: Endpoint = Endpoint {
+    ops: &["create-realtime-translation-client-secret"],
+    shape: |call, answer, generator| {
+        let session_id = format!("sess_{}", generator.rng.alphanumeric(21));
+        let session = translation::configuration(&session_id, None, now_seconds());
+        mint(call, answer, generator, session);
+    },
+    ..Endpoint::GENERIC
+};
+
+/// Mints the key of a client-secret request over the `session` defaults (with the
+/// request's `session` merged in), answers with it and keeps it in the store.
+fn mint(
+    call: &super::Call,
+    answer: &mut Value,
+    generator: &mut crate::generate::Generator,
+    mut session: Value,
+) {
+    let body = &call.request.body;
+    let now = now_seconds();
+    let seconds = body
+        .pointer("/expires_after/seconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(600);
+    let value = format!("ek_{}", generator.rng.alphanumeric(32));
+    if let Some(requested) = body.get("session") {
+        config::merge(&mut session, requested);
+    }
+    session["expires_at"] = json!(now + seconds);
+    let session = config::shown(&session);
+    *answer = json!({"value": value, "expires_at": now + seconds, "session": session});
+    let mut object = Object::new(SECRET_KIND, &value, answer.clone());
+    object.extra = json!({"owner": call.namespace});
+    // A store over its limits refuses the secret; the socket then refuses the key.
+    let _ = call.store.create(SECRETS_NAMESPACE, object);
+}
+
+/// What a Realtime socket runs: a conversation (or transcription) session, or a
+/// translation session.
+pub enum Socket {
+    /// `GET /v1/realtime`.
+    Session(Box<Session>),
+    /// `GET /v1/realtime/translations`.
+    Translation(Box<Translation>),
+}
+
+impl Socket {
+    /// The events a socket opens with.
+    pub fn open(&mut self) -> Vec<Value> {
+        match self {
+            Socket::Session(session) => session.open(),
+            Socket::Translation(translation) => translation.open(),
+        }
+    }
+
+    /// The events that answer one text frame.
+    pub fn handle(&mut self, text: &str) -> Vec<Value> {
+        match self {
+            Socket::Session(session) => session.handle(text),
+            Socket::Translation(translation) => translation.handle(text),
+        }
+    }
+
+    /// The `error` event for a frame the transport refuses.
+    pub fn refuse(&mut self, error: ApiError) -> Value {
+        match self {
+            Socket::Session(session) => session.refuse(error),
+            Socket::Translation(translation) => translation.refuse(error),
+        }
+    }
+
+    /// The event sent when the session reaches its time limit.
+    pub fn expired(&mut self) -> Value {
+        let error = ApiError::invalid_request(format!(
+            "Your session hit the maximum duration of {} minutes.",
+            config::SESSION_SECONDS / 60
+        ))
+        .with_code("session_expired");
+        self.refuse(error)
+    }
+
+    /// Whether the client closed the session (a translation's `session.close`).
+    pub fn closed(&self) -> bool {
+        matches!(self, Socket::Translation(translation) if translation.closed)
+    }
+}
 
 /// A minted client secret that opens a socket.
 #[derive(Debug, Clone)]

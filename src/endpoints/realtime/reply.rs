@@ -119,7 +119,6 @@ impl Turn<'_> {
             "object": "realtime.response",
             "id": self.response_id,
             "status": "in_progress",
-            "status_details": null,
             "output": [],
             "conversation_id": self.conversation_id,
             "output_modalities": [if audio { "audio" } else { "text" }],
@@ -129,7 +128,6 @@ impl Turn<'_> {
                     .unwrap_or(json!({"type": "audio/pcm", "rate": 24000})),
                 "voice": effective.voice(),
             }},
-            "usage": null,
             "metadata": self.overrides.metadata,
         });
         let mut writer = Writer {

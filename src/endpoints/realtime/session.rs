@@ -100,7 +100,7 @@ impl Session {
 
     /// The events a socket opens with.
     pub fn open(&mut self) -> Vec<Value> {
-        let created = json!({"type": "session.created", "session": self.config});
+        let created = json!({"type": "session.created", "session": config::shown(&self.config)});
         vec![self.stamp(created)]
     }
 
@@ -118,16 +118,6 @@ impl Session {
     pub fn refuse(&mut self, error: ApiError) -> Value {
         let event = Refusal::new(error, None).event();
         self.stamp(event)
-    }
-
-    /// The event sent when the session reaches its time limit, before the socket closes.
-    pub fn expired(&mut self) -> Value {
-        let error = ApiError::invalid_request(format!(
-            "Your session hit the maximum duration of {} minutes.",
-            config::SESSION_SECONDS / 60
-        ))
-        .with_code("session_expired");
-        self.refuse(error)
     }
 
     /// Gives `event` its `event_id`.
@@ -321,7 +311,7 @@ impl Session {
             "object": "realtime.item",
             "status": "completed",
             "role": "user",
-            "content": [{"type": "input_audio", "transcript": null}],
+            "content": [{"type": "input_audio"}],
         });
         let mut stored = item.clone();
         stored["content"][0]["transcript"] = json!(transcript);

@@ -18,9 +18,9 @@ mod responses;
 
 use super::auth::Credentials;
 use super::pipeline::Pipeline;
-use crate::endpoints::realtime::{self as behaviour, Opening, Session};
+use crate::endpoints::realtime::{self as behaviour, Opening, Session, Socket, Translation};
 use crate::error::ApiError;
-use poem::http::{header, HeaderMap, Method};
+use poem::http::{header, Method};
 use poem::web::websocket::{WebSocket, WebSocketConfig};
 use poem::{FromRequest, IntoResponse, Request, Response};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -151,33 +151,36 @@ impl Pipeline {
         if configured.is_none() {
             behaviour::check_opening(&self.catalog, model.as_deref(), call_id.as_deref())?;
         }
-        let transcription = query_value(query, "intent").as_deref() == Some("transcription")
-            || kind == Kind::Translations
-            || configured
-                .as_ref()
-                .and_then(|c| c.get("type"))
-                .is_some_and(|t| t == "transcription");
-        let opening = Opening {
-            model,
-            transcription,
-            configured,
-            seed: self.settings.seed,
-            now: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let ids = self.settings.ids.next_source();
+        let session = if kind == Kind::Translations {
+            Socket::Translation(Box::new(Translation::new(
+                self.catalog.clone(),
+                model.as_deref(),
+                configured.as_ref(),
+                self.settings.seed,
+                now,
+                ids,
+            )))
+        } else {
+            let transcription = query_value(query, "intent").as_deref() == Some("transcription")
+                || configured
+                    .as_ref()
+                    .and_then(|c| c.get("type"))
+                    .is_some_and(|t| t == "transcription");
+            let opening = Opening {
+                model,
+                transcription,
+                configured,
+                seed: self.settings.seed,
+                now,
+            };
+            Socket::Session(Box::new(Session::new(self.catalog.clone(), opening, ids)))
         };
-        let session = Session::new(
-            self.catalog.clone(),
-            opening,
-            self.settings.ids.next_source(),
-        );
         Ok(ws
             .on_upgrade(move |socket| realtime::run(socket, session))
             .into_response())
     }
-}
-
-/// Whether `headers` ask for a WebSocket (for the log: such a request answers 101).
-pub(super) fn is_upgrade(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::SEC_WEBSOCKET_KEY)
 }

@@ -1,10 +1,10 @@
 //! The Realtime frame loop: `session.created` first, then each text frame through the
-//! [`Session`] and its events back, in order. Binary frames and frames over the size limit
+//! session ([`Socket`]) and its events back, in order. Binary frames and frames over the size limit
 //! get an `error` event; a socket silent for [`IDLE_TIMEOUT`] is closed, and one that
 //! reaches the session's time limit gets the real `session_expired` error, then closes.
 
 use super::IDLE_TIMEOUT;
-use crate::endpoints::realtime::Session;
+use crate::endpoints::realtime::Socket;
 use crate::error::ApiError;
 use futures_util::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
@@ -16,7 +16,7 @@ use tokio::time::Instant;
 const SESSION_LIMIT: Duration = Duration::from_secs(60 * 60);
 
 /// Runs one Realtime socket to its end.
-pub(super) async fn run(socket: WebSocketStream, mut session: Session) {
+pub(super) async fn run(socket: WebSocketStream, mut session: Socket) {
     let (mut sink, mut stream) = socket.split();
     let ends_at = Instant::now() + SESSION_LIMIT;
     let send = |events: Vec<Value>| {
@@ -49,7 +49,13 @@ pub(super) async fn run(socket: WebSocketStream, mut session: Session) {
                     .await;
                 return;
             }
-            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return,
+            Ok(None) => return,
+            Ok(Some(Ok(Message::Close(_)))) => {
+                // Flushes the close reply the WebSocket layer queued, so the client's
+                // closing handshake ends at once.
+                let _ = sink.close().await;
+                return;
+            }
             Ok(Some(Err(error))) => {
                 // A frame over the limit (or broken framing) ends the socket, as it does
                 // on the real API, after saying why.
@@ -76,6 +82,10 @@ pub(super) async fn run(socket: WebSocketStream, mut session: Session) {
             Ok(Some(_)) => continue,
         };
         if sink.send_all(&mut send(events)).await.is_err() {
+            return;
+        }
+        if session.closed() {
+            let _ = sink.close().await;
             return;
         }
     }

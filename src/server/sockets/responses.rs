@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use futures_util::{SinkExt, StreamExt};
 use poem::http::{header, Method};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
-use poem::{IntoResponse, Request};
+use poem::Request;
 use serde_json::{json, Value};
 
 /// [`run`], boxed: its future sends requests through the pipeline whose own future
@@ -40,7 +40,12 @@ async fn run(socket: WebSocketStream, pipeline: Pipeline, key: Option<String>) {
                     .await;
                 return;
             }
-            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return,
+            Ok(None) | Ok(Some(Err(_))) => return,
+            Ok(Some(Ok(Message::Close(_)))) => {
+                // Flushes the queued close reply (see the Realtime loop).
+                let _ = sink.close().await;
+                return;
+            }
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Binary(_)))) => {
                 let error = ApiError::invalid_request(
