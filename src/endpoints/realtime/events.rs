@@ -5,7 +5,9 @@
 
 use crate::catalog::Catalog;
 use crate::error::ApiError;
+use crate::generate::Rng;
 use crate::validate::to_api_error;
+use base64::Engine;
 use serde_json::{json, Value};
 
 /// The client events of one union of the spec (`RealtimeClientEvent`), by `type`.
@@ -55,21 +57,20 @@ impl ClientEvents {
     /// The event in `text`, checked: its `type` and the whole event, or the error to send
     /// back with the client's `event_id` when it has one.
     pub fn check(&self, catalog: &Catalog, text: &str) -> Result<Value, Refusal> {
-        let event: Value = serde_json::from_str(text).map_err(|error| Refusal {
-            error: ApiError::invalid_request(format!(
-                "Invalid JSON in the event: {error}. Each event must be one JSON object."
-            ))
-            .with_code("invalid_json"),
-            event_id: None,
+        let event: Value = serde_json::from_str(text).map_err(|error| {
+            Refusal::new(
+                ApiError::invalid_request(format!(
+                    "Invalid JSON in the event: {error}. Each event must be one JSON object."
+                ))
+                .with_code("invalid_json"),
+                None,
+            )
         })?;
         let event_id = event
             .get("event_id")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let refuse = |error: ApiError| Refusal {
-            error,
-            event_id: event_id.clone(),
-        };
+        let refuse = |error: ApiError| Refusal::new(error, event_id.as_deref());
         if !event.is_object() {
             return Err(refuse(
                 ApiError::invalid_request("The event must be a JSON object.")
@@ -113,7 +114,7 @@ impl ClientEvents {
 #[derive(Debug)]
 pub struct Refusal {
     /// What is wrong (message, param, code).
-    pub error: ApiError,
+    pub error: Box<ApiError>,
     /// The client event's `event_id`, when it had one.
     pub event_id: Option<String>,
 }
@@ -122,7 +123,7 @@ impl Refusal {
     /// A refusal of the event `event_id`.
     pub fn new(error: ApiError, event_id: Option<&str>) -> Refusal {
         Refusal {
-            error,
+            error: Box::new(error),
             event_id: event_id.map(str::to_string),
         }
     }
@@ -140,4 +141,34 @@ impl Refusal {
             },
         })
     }
+}
+
+/// Gives a server event its `event_id`, from the socket's id source.
+pub fn stamp(ids: &mut Rng, mut event: Value) -> Value {
+    let id = format!("event_{}", ids.alphanumeric(21));
+    if let Some(object) = event.as_object_mut() {
+        object.shift_insert(0, "event_id".into(), Value::String(id));
+    }
+    event
+}
+
+/// The events that answer a client event (or its refusal), stamped.
+pub fn stamped(ids: &mut Rng, answered: Result<Vec<Value>, Refusal>) -> Vec<Value> {
+    answered
+        .unwrap_or_else(|refusal| vec![refusal.event()])
+        .into_iter()
+        .map(|event| stamp(ids, event))
+        .collect()
+}
+
+/// The bytes of an append event's base64 `audio`, or the real error.
+pub fn audio_bytes(event: &Value) -> Result<Vec<u8>, ApiError> {
+    let audio = event.get("audio").and_then(Value::as_str).unwrap_or("");
+    base64::engine::general_purpose::STANDARD
+        .decode(audio)
+        .map_err(|_| {
+            ApiError::invalid_request("Invalid 'audio'. Expected base64-encoded audio bytes.")
+                .with_param("audio")
+                .with_code("invalid_value")
+        })
 }

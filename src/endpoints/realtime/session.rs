@@ -5,12 +5,11 @@
 
 use super::audio::{Turn, Vad};
 use super::config::{self, Read};
-use super::events::{ClientEvents, Refusal};
+use super::events::{audio_bytes, stamp, stamped, ClientEvents, Refusal};
 use super::reply::{self, Overrides};
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
-use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -101,7 +100,7 @@ impl Session {
     /// The events a socket opens with.
     pub fn open(&mut self) -> Vec<Value> {
         let created = json!({"type": "session.created", "session": config::shown(&self.config)});
-        vec![self.stamp(created)]
+        vec![stamp(&mut self.ids, created)]
     }
 
     /// The events that answer one text frame.
@@ -110,23 +109,12 @@ impl Session {
             .events
             .check(&self.catalog, text)
             .and_then(|event| self.apply(&event));
-        let events = answered.unwrap_or_else(|refusal| vec![refusal.event()]);
-        events.into_iter().map(|event| self.stamp(event)).collect()
+        stamped(&mut self.ids, answered)
     }
 
     /// The `error` event for a frame the transport refuses (binary, too large).
     pub fn refuse(&mut self, error: ApiError) -> Value {
-        let event = Refusal::new(error, None).event();
-        self.stamp(event)
-    }
-
-    /// Gives `event` its `event_id`.
-    fn stamp(&mut self, mut event: Value) -> Value {
-        let id = format!("event_{}", self.ids.alphanumeric(21));
-        if let Some(object) = event.as_object_mut() {
-            object.shift_insert(0, "event_id".into(), Value::String(id));
-        }
-        event
+        stamp(&mut self.ids, Refusal::new(error, None).event())
     }
 
     fn new_id(&mut self, prefix: &str) -> String {
@@ -210,14 +198,7 @@ impl Session {
     }
 
     fn append(&mut self, event: &Value) -> Result<Vec<Value>, ApiError> {
-        let audio = event.get("audio").and_then(Value::as_str).unwrap_or("");
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(audio)
-            .map_err(|_| {
-                ApiError::invalid_request("Invalid 'audio'. Expected base64-encoded audio bytes.")
-                    .with_param("audio")
-                    .with_code("invalid_value")
-            })?;
+        let bytes = audio_bytes(event)?;
         let format = self.config.input_format();
         let samples = format.decode(&bytes);
         let Some((threshold, silence, create)) = self.config.server_vad() else {

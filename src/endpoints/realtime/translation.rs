@@ -6,7 +6,7 @@
 
 use super::audio::{Format, Turn, Vad, PCM_RATE};
 use super::config;
-use super::events::{ClientEvents, Refusal};
+use super::events::{audio_bytes, stamp, stamped, ClientEvents, Refusal};
 use super::reply::transcript_of;
 use crate::catalog::Catalog;
 use crate::endpoints::audio::speech::speech_samples;
@@ -86,7 +86,7 @@ impl Translation {
     /// The events a socket opens with.
     pub fn open(&mut self) -> Vec<Value> {
         let created = json!({"type": "session.created", "session": self.config});
-        vec![self.stamp(created)]
+        vec![stamp(&mut self.ids, created)]
     }
 
     /// The events that answer one text frame.
@@ -95,22 +95,12 @@ impl Translation {
             .events
             .check(&self.catalog, text)
             .and_then(|event| self.apply(&event));
-        let events = answered.unwrap_or_else(|refusal| vec![refusal.event()]);
-        events.into_iter().map(|event| self.stamp(event)).collect()
+        stamped(&mut self.ids, answered)
     }
 
     /// An `error` event for a frame the transport refuses.
     pub fn refuse(&mut self, error: ApiError) -> Value {
-        let event = Refusal::new(error, None).event();
-        self.stamp(event)
-    }
-
-    fn stamp(&mut self, mut event: Value) -> Value {
-        let id = format!("event_{}", self.ids.alphanumeric(21));
-        if let Some(object) = event.as_object_mut() {
-            object.shift_insert(0, "event_id".into(), Value::String(id));
-        }
-        event
+        stamp(&mut self.ids, Refusal::new(error, None).event())
     }
 
     fn apply(&mut self, event: &Value) -> Result<Vec<Value>, Refusal> {
@@ -127,19 +117,7 @@ impl Translation {
                 ])
             }
             "session.input_audio_buffer.append" => {
-                let audio = event.get("audio").and_then(Value::as_str).unwrap_or("");
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(audio)
-                    .map_err(|_| {
-                        Refusal::new(
-                            ApiError::invalid_request(
-                                "Invalid 'audio'. Expected base64-encoded audio bytes.",
-                            )
-                            .with_param("audio")
-                            .with_code("invalid_value"),
-                            event_id,
-                        )
-                    })?;
+                let bytes = audio_bytes(event).map_err(|error| Refusal::new(error, event_id))?;
                 Ok(self.hear(&Format::Pcm16.decode(&bytes)))
             }
             "session.close" => {

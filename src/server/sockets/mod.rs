@@ -21,7 +21,7 @@ use super::pipeline::Pipeline;
 use crate::endpoints::realtime::{self as behaviour, Opening, Session, Socket, Translation};
 use crate::error::ApiError;
 use poem::http::{header, Method};
-use poem::web::websocket::{WebSocket, WebSocketConfig};
+use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig};
 use poem::{FromRequest, IntoResponse, Request, Response};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -183,4 +183,54 @@ impl Pipeline {
             .on_upgrade(move |socket| realtime::run(socket, session))
             .into_response())
     }
+}
+
+/// A socket's next client frame, once idle timeouts and closing handshakes are dealt with.
+pub(super) enum Frame {
+    /// A text frame: one event.
+    Text(String),
+    /// A binary frame, which no socket takes.
+    Binary,
+    /// A frame that could not be read (over the size limit, broken framing).
+    Broken(String),
+    /// The client closed the socket, or it went silent for [`IDLE_TIMEOUT`] (and was closed).
+    Gone,
+}
+
+/// Reads the next frame from `stream`, answering close frames and closing an idle socket
+/// through `sink`.
+pub(super) async fn next_frame<S, K>(stream: &mut S, sink: &mut K) -> Frame
+where
+    S: futures_util::Stream<Item = std::io::Result<Message>> + Unpin,
+    K: futures_util::Sink<Message> + Unpin,
+{
+    use futures_util::{SinkExt, StreamExt};
+    loop {
+        match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
+            Err(_) => {
+                let close = Message::Close(Some((CloseCode::Away, "idle timeout".into())));
+                let _ = sink.send(close).await;
+                return Frame::Gone;
+            }
+            Ok(None) => return Frame::Gone,
+            Ok(Some(Ok(Message::Close(_)))) => {
+                // Flushes the close reply the WebSocket layer queued, so the client's
+                // closing handshake ends at once.
+                let _ = sink.close().await;
+                return Frame::Gone;
+            }
+            Ok(Some(Err(error))) => return Frame::Broken(error.to_string()),
+            Ok(Some(Ok(Message::Text(text)))) => return Frame::Text(text),
+            Ok(Some(Ok(Message::Binary(_)))) => return Frame::Binary,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+/// The refusal of a binary frame.
+pub(super) fn binary_refused() -> ApiError {
+    ApiError::invalid_request(
+        "Binary frames are not supported: send each event as a JSON text frame.",
+    )
+    .with_code("invalid_event")
 }

@@ -3,7 +3,7 @@
 //! get an `error` event; a socket silent for [`IDLE_TIMEOUT`] is closed, and one that
 //! reaches the session's time limit gets the real `session_expired` error, then closes.
 
-use super::IDLE_TIMEOUT;
+use super::{binary_refused, next_frame, Frame};
 use crate::endpoints::realtime::Socket;
 use crate::error::ApiError;
 use futures_util::{SinkExt, StreamExt};
@@ -30,33 +30,20 @@ pub(super) async fn run(socket: WebSocketStream, mut session: Socket) {
         return;
     }
     loop {
-        let next = tokio::select! {
-            _ = tokio::time::sleep_until(ends_at) => {
+        let frame = tokio::select! {
+            _ = tokio::time::sleep_until(ends_at) => None,
+            frame = next_frame(&mut stream, &mut sink) => Some(frame),
+        };
+        let events = match frame {
+            None => {
                 let expired = session.expired();
                 let _ = sink.send(Message::Text(expired.to_string())).await;
-                let _ = sink.send(Message::Close(Some((CloseCode::Normal, "session expired".into())))).await;
+                let close = Message::Close(Some((CloseCode::Normal, "session expired".into())));
+                let _ = sink.send(close).await;
                 return;
             }
-            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
-        };
-        let events = match next {
-            Err(_) => {
-                let _ = sink
-                    .send(Message::Close(Some((
-                        CloseCode::Away,
-                        "idle timeout".into(),
-                    ))))
-                    .await;
-                return;
-            }
-            Ok(None) => return,
-            Ok(Some(Ok(Message::Close(_)))) => {
-                // Flushes the close reply the WebSocket layer queued, so the client's
-                // closing handshake ends at once.
-                let _ = sink.close().await;
-                return;
-            }
-            Ok(Some(Err(error))) => {
+            Some(Frame::Gone) => return,
+            Some(Frame::Broken(error)) => {
                 // A frame over the limit (or broken framing) ends the socket, as it does
                 // on the real API, after saying why.
                 let refusal = session.refuse(
@@ -64,22 +51,12 @@ pub(super) async fn run(socket: WebSocketStream, mut session: Socket) {
                         .with_code("invalid_frame"),
                 );
                 let _ = sink.send(Message::Text(refusal.to_string())).await;
-                let _ = sink
-                    .send(Message::Close(Some((
-                        CloseCode::Size,
-                        "message too big".into(),
-                    ))))
-                    .await;
+                let close = Message::Close(Some((CloseCode::Size, "message too big".into())));
+                let _ = sink.send(close).await;
                 return;
             }
-            Ok(Some(Ok(Message::Text(text)))) => session.handle(&text),
-            Ok(Some(Ok(Message::Binary(_)))) => vec![session.refuse(
-                ApiError::invalid_request(
-                    "Binary frames are not supported: send each event as a JSON text frame.",
-                )
-                .with_code("invalid_event"),
-            )],
-            Ok(Some(_)) => continue,
+            Some(Frame::Text(text)) => session.handle(&text),
+            Some(Frame::Binary) => vec![session.refuse(binary_refused())],
         };
         if sink.send_all(&mut send(events)).await.is_err() {
             return;

@@ -7,12 +7,12 @@
 //! `error` event (`ResponseWsError`: its HTTP status and the error envelope's `error`).
 
 use super::super::pipeline::Pipeline;
-use super::IDLE_TIMEOUT;
+use super::{binary_refused, next_frame, Frame};
 use crate::error::ApiError;
 use futures_util::future::BoxFuture;
 use futures_util::{SinkExt, StreamExt};
 use poem::http::{header, Method};
-use poem::web::websocket::{CloseCode, Message, WebSocketStream};
+use poem::web::websocket::{Message, WebSocketStream};
 use poem::Request;
 use serde_json::{json, Value};
 
@@ -30,33 +30,19 @@ pub(super) fn start(
 async fn run(socket: WebSocketStream, pipeline: Pipeline, key: Option<String>) {
     let (mut sink, mut stream) = socket.split();
     loop {
-        let text = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
-            Err(_) => {
-                let _ = sink
-                    .send(Message::Close(Some((
-                        CloseCode::Away,
-                        "idle timeout".into(),
-                    ))))
-                    .await;
-                return;
-            }
-            Ok(None) | Ok(Some(Err(_))) => return,
-            Ok(Some(Ok(Message::Close(_)))) => {
-                // Flushes the queued close reply (see the Realtime loop).
-                let _ = sink.close().await;
-                return;
-            }
-            Ok(Some(Ok(Message::Text(text)))) => text,
-            Ok(Some(Ok(Message::Binary(_)))) => {
-                let error = ApiError::invalid_request(
-                    "Binary frames are not supported: send each event as a JSON text frame.",
-                );
-                if sink.send(error_frame(&error, None)).await.is_err() {
+        let text = match next_frame(&mut stream, &mut sink).await {
+            Frame::Gone | Frame::Broken(_) => return,
+            Frame::Text(text) => text,
+            Frame::Binary => {
+                if sink
+                    .send(error_frame(&binary_refused(), None))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 continue;
             }
-            Ok(Some(Ok(_))) => continue,
         };
         let (body, stream_id) = match request_body(&text) {
             Ok(parts) => parts,
