@@ -12,11 +12,14 @@ use std::process::Command;
 #[test]
 fn openai_node_realtime_clients_hold_a_session() {
     let _timed = crate::support::timing::timed("sdk-node-realtime");
-    let server = Spawned::start(&["--host", "127.0.0.1", "--port", "0"], 1);
+    // openai-node opens the Realtime socket with wss:// whatever the base URL's scheme, so
+    // the client talks to the HTTPS listener and trusts the generated certificate.
+    let server = Spawned::start(&["--http", "false", "--https-port", "0"], 2);
     let script = Path::new(ROOT).join("tests/sdk/node/run.sh");
     let output = Command::new("bash")
         .arg(&script)
-        .arg(format!("{}/v1", server.http()))
+        .arg(format!("{}/v1", server.https()))
+        .arg(server.cert_path())
         .env("SDK_NODE_SCRIPT", "realtime.mjs")
         .output()
         .expect("node runs");

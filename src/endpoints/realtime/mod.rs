@@ -93,8 +93,27 @@ fn mint(
         .and_then(Value::as_i64)
         .unwrap_or(600);
     let value = format!("ek_{}", generator.rng.alphanumeric(32));
-    if let Some(requested) = body.get("session") {
-        config::merge(&mut session, requested);
+    let shape = match session.get("type").and_then(Value::as_str) {
+        Some("translation") => "RealtimeTranslationSession",
+        Some("transcription") => "RealtimeTranscriptionSessionCreateResponseGA",
+        _ => "RealtimeSessionCreateResponseGA",
+    };
+    if let Some(requested) = body.get("session").and_then(Value::as_object) {
+        // Each requested setting is taken where the session object can show it (a tool
+        // whose URL is empty, say, cannot be echoed into a valid answer).
+        for (key, asked) in requested {
+            let mut candidate = session.get(key).cloned().unwrap_or(Value::Null);
+            config::merge(&mut candidate, asked);
+            let pointer = format!("/components/schemas/{shape}/properties/{key}");
+            let fits = call
+                .catalog
+                .schemas
+                .answer_validator_at(&pointer)
+                .is_none_or(|validator| validator.is_valid(&config::shown(&candidate)));
+            if fits {
+                session[key.as_str()] = candidate;
+            }
+        }
     }
     session["expires_at"] = json!(now + seconds);
     let session = config::shown(&session);

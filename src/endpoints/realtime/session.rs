@@ -193,7 +193,7 @@ impl Session {
         }
         config::merge(&mut self.config, &update);
         Ok(vec![
-            json!({"type": "session.updated", "session": self.config}),
+            json!({"type": "session.updated", "session": config::shown(&self.config)}),
         ])
     }
 
