@@ -16,6 +16,7 @@
 //! | [`moderations`] | moderations |
 //! | [`images`] | image generation, edits and variations |
 //! | [`audio`] | speech, transcriptions and translations |
+//! | [`realtime`] | the Realtime WebSocket session's behaviour, and client secrets |
 //! | [`models`] | listing, retrieving and deleting models |
 //! | [`files`] | files: stored bytes, lists, downloads, deletes |
 //! | [`uploads`] | uploads in parts, assembled into a file |
@@ -47,6 +48,7 @@ pub mod fine_tuning;
 pub mod images;
 pub mod models;
 pub mod moderations;
+pub mod realtime;
 pub mod responses;
 pub mod stored;
 pub mod uploads;
@@ -88,6 +90,8 @@ const ENTRIES: &[&Endpoint] = &[
     &audio::SPEECH,
     &audio::TRANSCRIPTION,
     &audio::TRANSLATION,
+    &realtime::CLIENT_SECRETS,
+    &realtime::TRANSLATION_CLIENT_SECRETS,
     &models::LIST,
     &models::RETRIEVE,
     &models::DELETE,

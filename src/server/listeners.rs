@@ -233,7 +233,7 @@ async fn serve_http<I>(
         }
     });
     let builder = if h2 { &shared.http2 } else { &shared.http1 };
-    let connection = builder.serve_connection(TokioIo::new(io), service);
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

@@ -13,6 +13,7 @@
 //! | `tls` | the certificate (generated or loaded) and the rustls acceptor |
 //! | `linger` | the lingering close after an answer that left its request body unread |
 //! | `pipeline` | route → authenticate → validate → generate → respond, and the request log |
+//! | `sockets` | WebSocket upgrades: Realtime sessions and the Responses WebSocket mode |
 //! | `subrequest` | requests the server sends itself through the pipeline (batch lines) |
 //! | `body` | reading the request body under the limit, and finishing it before every answer |
 //! | `cors` | CORS headers and preflights |
@@ -28,6 +29,7 @@ mod linger;
 mod listeners;
 mod pipeline;
 mod respond;
+mod sockets;
 mod state_control;
 mod subrequest;
 mod tls;

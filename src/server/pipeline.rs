@@ -137,6 +137,14 @@ impl Pipeline {
     ) -> Result<Response, ApiError> {
         let method = req.method().clone();
         let full_path = req.uri().path().to_string();
+        if let Some(answer) = self.socket(&req, credentials).await {
+            record.outcome = match answer {
+                Ok(_) => Outcome::Answered,
+                Err(ref error) if error.status == 401 => Outcome::Unauthorized,
+                Err(_) => Outcome::Refused,
+            };
+            return answer;
+        }
         if let Some(answer) = super::state_control::answer(
             &self.settings.store,
             &self.settings.scenarios,

@@ -10,7 +10,7 @@ mod errors;
 pub mod fields;
 pub mod semantic;
 
-pub use errors::param_name;
+pub use errors::{param_name, to_api_error};
 
 use crate::catalog::{Catalog, MediaType, Operation, SchemaStore};
 use crate::error::ApiError;

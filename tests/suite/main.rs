@@ -14,6 +14,7 @@ mod behave_embeddings;
 mod behave_evals;
 mod behave_media;
 mod behave_models;
+mod behave_realtime;
 mod behave_responses;
 mod behave_responses_file_search;
 mod behave_responses_store;

@@ -35,8 +35,8 @@
 //! transcript and its JSON, text, SRT, VTT and stream renderings) and `upload_duration`
 //! (how long an uploaded file plays).
 
-mod speech;
-mod transcripts;
+pub mod speech;
+pub mod transcripts;
 mod upload_duration;
 
 pub use speech::{speech, speech_events, speech_samples};

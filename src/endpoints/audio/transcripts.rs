@@ -167,7 +167,7 @@ fn transcribe(file: Option<&UploadedFile>) -> Transcript {
 }
 
 /// Sentences of [`SCRIPT`], picked by `seed`, as many as are said in `duration` seconds.
-fn script_sentences(seed: u64, duration: f64) -> Vec<String> {
+pub fn script_sentences(seed: u64, duration: f64) -> Vec<String> {
     let mut rng = Rng::new(seed);
     let budget = (duration * WORDS_PER_SECOND).round().max(1.0) as usize;
     let mut chosen = Vec::new();

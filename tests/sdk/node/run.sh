@@ -12,6 +12,8 @@
 set -euo pipefail
 
 OPENAI_NODE_VERSION=6.41.0
+# The `ws` package openai/realtime/ws needs (tests/sdk/node/realtime.mjs).
+WS_VERSION=8.18.3
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -41,12 +43,26 @@ if [[ $(installed) != "$OPENAI_NODE_VERSION" ]]; then
         "openai@$OPENAI_NODE_VERSION" >&2 || die "npm install failed"
     [[ $(installed) == "$OPENAI_NODE_VERSION" ]] || die "openai $(installed) installed, wanted $OPENAI_NODE_VERSION"
 fi
+ws_installed() {
+    node -e 'process.stdout.write(require(process.argv[1]).version)' \
+        "$WORK/node_modules/ws/package.json" 2>/dev/null || true
+}
+if [[ $(ws_installed) != "$WS_VERSION" ]]; then
+    log "installing ws@$WS_VERSION into $WORK"
+    npm install --prefix "$WORK" --no-audit --no-fund --loglevel=error \
+        "ws@$WS_VERSION" >&2 || die "npm install failed"
+fi
 flock -u 9 2>/dev/null || true
 
 # The script must sit next to node_modules for `import "openai"` to resolve.
-cp "$HERE/https.mjs" "$WORK/https.mjs"
+# SDK_NODE_SCRIPT picks the script (default https.mjs; realtime.mjs for the sockets).
+SCRIPT=${SDK_NODE_SCRIPT:-https.mjs}
+cp "$HERE/$SCRIPT" "$WORK/$SCRIPT"
 unset NODE_EXTRA_CA_CERTS OPENAI_API_KEY OPENAI_BASE_URL
 if [[ -n $CERT ]]; then
     export NODE_EXTRA_CA_CERTS=$CERT
 fi
-exec node "$WORK/https.mjs" "$BASE_URL"
+# Node 20 has a global WebSocket (the browser Realtime client) behind a flag.
+NODE_FLAGS=()
+node --experimental-websocket -e 0 2>/dev/null && NODE_FLAGS=(--experimental-websocket)
+exec node "${NODE_FLAGS[@]}" "$WORK/$SCRIPT" "$BASE_URL"
