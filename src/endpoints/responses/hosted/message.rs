@@ -152,7 +152,7 @@ pub fn hand_over(answer: &mut Value, position: usize, call: Value, written: usiz
 }
 
 /// Adds `read` input tokens and `new` output tokens in place of `old` ones.
-fn account(answer: &mut Value, read: usize, new: usize, old: usize) {
+pub fn account(answer: &mut Value, read: usize, new: usize, old: usize) {
     if let Some(usage) = answer.get_mut("usage") {
         let count = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0) as usize;
         let input = count("input_tokens") + read;

@@ -9,7 +9,7 @@
 //!
 //! Two kinds of tool:
 //! - hosted ones run on the server and put their items before a message that uses their
-//!   result (`file_search`, `mcp`);
+//!   result (`file_search`, `mcp`), or before the calls they lead to (`tool_search`);
 //! - client-side ones (`computer`, `shell`, `local_shell`, `apply_patch`) are called by the
 //!   model and executed by the client: the answer is the call item alone, and the client's
 //!   `*_output` item in the next request continues the loop ([`candidate`] and
@@ -21,6 +21,7 @@ pub mod file_search;
 pub mod mcp;
 pub mod message;
 pub mod shell;
+pub mod tool_search;
 
 use crate::endpoints::endpoint::Call;
 use crate::generate::Rng;
@@ -121,6 +122,7 @@ pub fn client_turn(body: &Value, usage: Use, output_type: &str, relevant: bool) 
 /// with its earlier turns).
 pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     file_search::apply(call, body, answer, rng);
+    tool_search::apply(call, body, answer, rng);
     mcp::apply(call, body, answer, rng);
     computer::apply(call, body, answer, rng);
     shell::apply(call, body, answer, rng);

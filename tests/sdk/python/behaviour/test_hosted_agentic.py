@@ -254,3 +254,36 @@ def test_custom_tool_input_matches_a_regex_grammar(client: OpenAI) -> None:
             "format": {"type": "grammar", "syntax": "regex", "definition": pattern}}
     response = client.responses.create(model=MODEL, tools=[tool], input="Open a ticket", tool_choice="required")
     assert re.fullmatch(pattern, response.output[0].input), response.output[0].input
+
+
+# Tool search and deferred tools
+
+
+DEFERRED = {"type": "function", "name": "get_weather", "description": "Current weather for a city",
+            "defer_loading": True,
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+                           "additionalProperties": False}}
+
+
+def test_server_tool_search_finds_the_deferred_tool_and_the_call_uses_it(client: OpenAI) -> None:
+    response = client.responses.create(model=MODEL, tools=[{"type": "tool_search"}, DEFERRED],
+                                       input="What's the weather in Paris?")
+    kinds = [i.type for i in response.output]
+    assert kinds == ["tool_search_call", "tool_search_output", "function_call"], kinds
+    found = response.output[1]
+    assert found.execution == "server" and [t.name for t in found.tools] == ["get_weather"]
+    assert response.output[2].name == "get_weather"
+    assert json.loads(response.output[2].arguments)["city"] == "Paris"
+
+
+def test_client_tool_search_waits_for_the_clients_results(client: OpenAI) -> None:
+    tools = [{"type": "tool_search", "execution": "client"}, DEFERRED]
+    first = client.responses.create(model=MODEL, tools=tools, input="What's the weather in Paris?")
+    assert [i.type for i in first.output] == ["tool_search_call"]
+    search = first.output[0]
+    assert search.execution == "client" and search.call_id
+    second = client.responses.create(
+        model=MODEL, tools=tools, previous_response_id=first.id,
+        input=[{"type": "tool_search_output", "call_id": search.call_id, "execution": "client",
+                "tools": [DEFERRED]}])
+    assert [i.type for i in second.output] == ["function_call"]
