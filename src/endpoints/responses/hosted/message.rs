@@ -175,11 +175,13 @@ fn finish(answer: &mut Value, cut: bool) {
     };
 }
 
+/// Tests, and the fixture the tools' tests share.
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
-    fn answer() -> Value {
+    /// A composed answer with one message ("Some reply."), for the tools' tests.
+    pub fn answer() -> Value {
         json!({
             "model": "gpt-4o", "created_at": 5, "status": "completed",
             "completed_at": 5, "incomplete_details": null,

@@ -70,6 +70,16 @@ pub fn tool_use(body: &Value, types: &[&str]) -> Use {
     }
 }
 
+/// The tools of the request's `tools` that `keep` keeps.
+pub fn tools_where<'a>(body: &'a Value, keep: impl Fn(&Value) -> bool) -> Vec<&'a Value> {
+    body.get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| keep(t))
+        .collect()
+}
+
 /// The first tool in the request's `tools` whose `type` is one of `types`.
 pub fn offered<'a>(body: &'a Value, types: &[&str]) -> Option<&'a Value> {
     body.get("tools")

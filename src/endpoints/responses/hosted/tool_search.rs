@@ -15,7 +15,7 @@
 use super::super::context_of;
 use super::message::{account, since_user};
 use crate::endpoints::endpoint::Call;
-use crate::generate::{new_id, Rng};
+use crate::generate::{echo_fits, new_id, Rng};
 use crate::services::model::tools::Tool;
 use crate::services::tokens::Encoding;
 use serde_json::{json, Value};
@@ -34,13 +34,9 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     {
         return;
     }
-    let deferred: Vec<&Value> = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|t| t["type"] == "function" && t["defer_loading"] == true)
-        .collect();
+    let deferred = super::tools_where(body, |t| {
+        t["type"] == "function" && t["defer_loading"] == true
+    });
     let Some(output) = answer.get("output").and_then(Value::as_array) else {
         return;
     };
@@ -66,6 +62,8 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
                 || Tool::from_responses(d).is_some_and(|t| t.is_referred_to(&context.last_user))
         })
         .map(|d| definition(d))
+        // Only definitions valid in an answer's `tools` (the response's `Tool` schema).
+        .filter(|d| echo_fits(call.catalog, call.op, "tools", &json!([d])))
         .collect();
     let query = context
         .topic()

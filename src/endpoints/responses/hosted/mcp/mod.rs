@@ -24,7 +24,7 @@ pub mod servers;
 
 use super::super::context_of;
 use super::message::{hand_over, message_position, say, since_user, Said};
-use super::{tool_use, Use};
+use super::{tool_use, tools_where, Use};
 use crate::endpoints::endpoint::Call;
 use crate::generate::{new_id, Rng};
 use crate::services::conversation::ToolResult;
@@ -46,13 +46,7 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     if call.script.is_some() {
         return;
     }
-    let offered: Vec<&Value> = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|t| t["type"] == "mcp")
-        .collect();
+    let offered = tools_where(body, |t| t["type"] == "mcp");
     if offered.is_empty() {
         return;
     }
