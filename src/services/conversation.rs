@@ -11,7 +11,10 @@
 //! are those that follow the last user message: chat `tool` messages (named through the
 //! assistant `tool_calls` they answer) and `function` messages, and Responses
 //! `function_call_output` / `custom_tool_call_output` items (named through the call items
-//! they answer). Content given as a list of parts contributes the `text` of each part,
+//! they answer), and the outputs of the client-side built-in tools, named after their tool:
+//! `shell_call_output` (its stdout and stderr), `local_shell_call_output`,
+//! `apply_patch_call_output` (its output, else its status) and `computer_call_output` (a
+//! screenshot, read as a fixed sentence since the mock does not look at images). Content given as a list of parts contributes the `text` of each part,
 //! joined by newlines ([`content_text`]).
 
 use serde_json::Value;
@@ -160,8 +163,45 @@ fn tool_result(before: &[Value], item: &Value) -> Option<ToolResult> {
                 output: content_text(item.get("output")),
             })
         }
+        (_, Some(kind)) => builtin_result(kind, item),
         _ => None,
     }
+}
+
+/// The result a client-side built-in tool's output item carries (see the module notes).
+fn builtin_result(kind: &str, item: &Value) -> Option<ToolResult> {
+    let text = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
+    let (name, output) = match kind {
+        "shell_call_output" => {
+            let streams: Vec<&str> = item
+                .get("output")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|part| ["stdout", "stderr"].map(|key| part.get(key)))
+                .filter_map(|text| text.and_then(Value::as_str))
+                .filter(|text| !text.trim().is_empty())
+                .collect();
+            ("shell", streams.join("\n"))
+        }
+        "local_shell_call_output" => ("local_shell", text("output").to_string()),
+        "apply_patch_call_output" => {
+            let output = match text("output") {
+                "" => format!("the patch status is {}", text("status")),
+                output => output.to_string(),
+            };
+            ("apply_patch", output)
+        }
+        "computer_call_output" => (
+            "computer",
+            "the screenshot shows the screen after the action".to_string(),
+        ),
+        _ => return None,
+    };
+    Some(ToolResult {
+        name: Some(name.to_string()),
+        output,
+    })
 }
 
 /// The text of a message `content` (or a tool output): a string, or the `text` of its parts
@@ -219,6 +259,18 @@ mod tests {
         assert_eq!(conversation.tool_results[0].name.as_deref(), Some("lookup"));
         let prompt = Conversation::of(&json!({"prompt": ["a", "b", "c"]}));
         assert_eq!((prompt.first_user(), prompt.last_user()), ("a", "c"));
+        let shell = Conversation::of(&json!({"input": [
+            {"role": "user", "content": "list the files"},
+            {"type": "shell_call_output", "call_id": "c", "output": [
+                {"stdout": "a.txt\n", "stderr": "", "outcome": {"type": "exit", "exit_code": 0}}]},
+        ]}));
+        assert_eq!(
+            shell.tool_results,
+            [ToolResult {
+                name: Some("shell".into()),
+                output: "a.txt\n".into()
+            }]
+        );
         let input = Conversation::of(&json!({"input": "hello"}));
         assert_eq!((input.first_user(), input.last_user()), ("hello", "hello"));
     }

@@ -63,7 +63,7 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                 "file_search_call" => {
                     object.insert("results".into(), Value::Null);
                 }
-                _ => {}
+                _ => super::agentic_stream::started(kind, object),
             }
         }
         events.push(json!({"type": "response.output_item.added", "output_index": output_index, "item": started}));
@@ -150,7 +150,7 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                     }));
                 }
             }
-            _ => {}
+            _ => super::agentic_stream::events(&mut events, kind, item, output_index),
         }
         events.push(json!({"type": "response.output_item.done", "output_index": output_index, "item": item}));
     }

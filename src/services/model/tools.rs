@@ -18,6 +18,7 @@
 //! choice narrows the candidates first and then behaves like `auto` or `required`.
 
 use super::arithmetic;
+use super::lark;
 use super::structured::{is_place_field, sample_regex, Instances};
 use super::text::{self, Context};
 use crate::generate::Rng;
@@ -411,12 +412,20 @@ fn call_with(
 }
 
 fn custom_input(tool: &Tool, context: &Context) -> String {
-    let grammar = tool.format.as_ref().and_then(|f| f.get("grammar"));
+    // Chat nests the grammar (`format.grammar`); the Responses API puts it in `format`.
+    let grammar = tool
+        .format
+        .as_ref()
+        .and_then(|f| f.get("grammar").or_else(|| f.get("definition").map(|_| f)));
     if let Some(grammar) = grammar {
-        let regex = grammar.get("syntax").and_then(Value::as_str) == Some("regex");
-        if let (true, Some(definition)) = (regex, grammar.get("definition").and_then(Value::as_str))
-        {
-            if let Some(sample) = sample_regex(definition) {
+        let syntax = grammar.get("syntax").and_then(Value::as_str);
+        if let Some(definition) = grammar.get("definition").and_then(Value::as_str) {
+            let sample = match syntax {
+                Some("regex") => sample_regex(definition),
+                Some("lark") => lark::sentence(definition, &context.last_user),
+                _ => None,
+            };
+            if let Some(sample) = sample {
                 return sample;
             }
         }

@@ -19,13 +19,12 @@
 //! text (the response is then `incomplete`), keeping the citations inside the kept text.
 
 use super::super::context_of;
+use super::message::{message_position, say, Said};
 use super::{offered, tool_use, Use};
 use crate::endpoints::endpoint::Call;
 use crate::endpoints::file_search::{self, Search};
 use crate::endpoints::vector_stores::string_array;
 use crate::generate::{new_id, Rng};
-use crate::services::model::logprobs;
-use crate::services::model::text;
 use crate::services::tokens::Encoding;
 use serde_json::{json, Value};
 
@@ -95,114 +94,15 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
         .map(|r| encoding.count(r["text"].as_str().unwrap_or("")))
         .sum();
     let composed = file_search::compose(query, &results);
-    let cited = Cited {
+    let said = Said {
         encoding,
         body,
-        composed: &composed,
+        text: &composed.text,
+        annotations: composed.response_annotations(),
         read,
+        written: 0,
     };
-    rewrite(answer, position, item, &cited, rng);
-}
-
-/// Where the answer's message is, when the answer is a message and calls no tool.
-fn message_position(answer: &Value) -> Option<usize> {
-    let output = answer.get("output").and_then(Value::as_array)?;
-    let calls = output.iter().any(|item| {
-        matches!(
-            item.get("type").and_then(Value::as_str),
-            Some("function_call" | "custom_tool_call")
-        )
-    });
-    if calls {
-        return None;
-    }
-    output.iter().position(|item| item["type"] == "message")
-}
-
-/// What the rewritten message says, and what the search cost.
-struct Cited<'a> {
-    encoding: Encoding,
-    body: &'a Value,
-    composed: &'a file_search::Answer,
-    /// Tokens of the results' text, read as input.
-    read: usize,
-}
-
-/// Puts the `file_search_call` item before the message at `position`, gives the message the
-/// composed text and its citations, and updates usage and status.
-fn rewrite(answer: &mut Value, position: usize, item: Value, cited: &Cited, rng: &mut Rng) {
-    let encoding = cited.encoding;
-    let reasoning = answer
-        .pointer("/usage/output_tokens_details/reasoning_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0) as usize;
-    let budget = cited
-        .body
-        .get("max_output_tokens")
-        .and_then(Value::as_u64)
-        .map(|limit| (limit as usize).saturating_sub(reasoning));
-    let (visible, cut) = match budget {
-        Some(budget) => text::truncate_tokens(encoding, &cited.composed.text, budget),
-        None => (cited.composed.text.clone(), false),
-    };
-    let length = visible.chars().count();
-    let annotations: Vec<Value> = cited
-        .composed
-        .response_annotations()
-        .into_iter()
-        .filter(|a| a["index"].as_u64().is_some_and(|i| i as usize <= length))
-        .collect();
-    let Some(message) = answer.pointer_mut(&format!("/output/{position}")) else {
-        return;
-    };
-    let old = message
-        .pointer("/content/0/text")
-        .and_then(Value::as_str)
-        .map_or(0, |t| encoding.count(t));
-    let wants_logprobs = message
-        .pointer("/content/0/logprobs")
-        .and_then(Value::as_array)
-        .is_some_and(|l| !l.is_empty());
-    let logprobs: Vec<Value> = if wants_logprobs {
-        let top = cited
-            .body
-            .get("top_logprobs")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        logprobs::for_text(encoding, &visible, top, rng)
-            .iter()
-            .map(logprobs::TokenLogprob::to_chat)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    message["status"] = json!(if cut { "incomplete" } else { "completed" });
-    message["content"] = json!([{
-        "type": "output_text",
-        "annotations": annotations,
-        "logprobs": logprobs,
-        "text": visible,
-    }]);
-    let new = encoding.count(&visible);
-    if let Some(output) = answer.get_mut("output").and_then(Value::as_array_mut) {
-        output.insert(position, item);
-    }
-    if let Some(usage) = answer.get_mut("usage") {
-        let count = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0) as usize;
-        let input = count("input_tokens") + cited.read;
-        let output = (count("output_tokens") + new).saturating_sub(old);
-        usage["input_tokens"] = json!(input);
-        usage["output_tokens"] = json!(output);
-        usage["total_tokens"] = json!(input + output);
-    }
-    let created = answer.get("created_at").cloned().unwrap_or(Value::Null);
-    answer["status"] = json!(if cut { "incomplete" } else { "completed" });
-    answer["completed_at"] = if cut { Value::Null } else { created };
-    answer["incomplete_details"] = if cut {
-        json!({"reason": "max_output_tokens"})
-    } else {
-        Value::Null
-    };
+    say(answer, position, vec![item], &said, rng);
 }
 
 #[cfg(test)]
@@ -211,16 +111,7 @@ mod tests {
 
     #[test]
     fn the_message_gets_the_cited_text_after_the_search_call() {
-        let mut answer = json!({
-            "model": "gpt-4o", "created_at": 5, "status": "completed",
-            "completed_at": 5, "incomplete_details": null,
-            "output": [{"id": "msg_1", "type": "message", "status": "completed",
-                        "role": "assistant",
-                        "content": [{"type": "output_text", "annotations": [],
-                                     "logprobs": [], "text": "Some reply."}]}],
-            "usage": {"input_tokens": 10, "output_tokens": 3, "total_tokens": 13,
-                      "output_tokens_details": {"reasoning_tokens": 0}},
-        });
+        let mut answer = super::super::message::tests::answer();
         let composed = file_search::Answer {
             text: "The capital is Quillton.".into(),
             citations: vec![file_search::Citation {
@@ -231,14 +122,16 @@ mod tests {
             }],
         };
         let body = json!({"input": "What is the capital?"});
-        let cited = Cited {
+        let said = Said {
             encoding: Encoding::for_model("gpt-4o"),
             body: &body,
-            composed: &composed,
+            text: &composed.text,
+            annotations: composed.response_annotations(),
             read: 7,
+            written: 0,
         };
         let item = json!({"id": "fs_1", "type": "file_search_call"});
-        rewrite(&mut answer, 0, item, &cited, &mut Rng::new(1));
+        say(&mut answer, 0, vec![item], &said, &mut Rng::new(1));
         assert_eq!(answer["output"][0]["type"], "file_search_call");
         let part = &answer["output"][1]["content"][0];
         assert_eq!(part["text"], "The capital is Quillton.");
@@ -255,11 +148,12 @@ mod tests {
         let cut_body = json!({"input": "What is the capital?", "max_output_tokens": 2});
         let mut cut = json!({"model": "gpt-4o", "created_at": 5, "output": [
             {"type": "message", "content": [{"type": "output_text", "text": "x"}]}]});
-        let cited = Cited {
+        let said = Said {
             body: &cut_body,
-            ..cited
+            annotations: composed.response_annotations(),
+            ..said
         };
-        rewrite(&mut cut, 0, json!({}), &cited, &mut Rng::new(1));
+        say(&mut cut, 0, vec![json!({})], &said, &mut Rng::new(1));
         assert_eq!(cut["status"], "incomplete");
         assert_eq!(cut["output"][1]["content"][0]["annotations"], json!([]));
     }

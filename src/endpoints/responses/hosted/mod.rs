@@ -5,9 +5,23 @@
 //! ([`offered`]).
 //!
 //! A tool acts only when no scenario rule scripts the answer, the answer does not already
-//! call a function or custom tool, and [`tool_use`] allows it.
+//! call a function, a custom tool or another client-side tool, and [`tool_use`] allows it.
+//!
+//! Two kinds of tool:
+//! - hosted ones run on the server and put their items before a message that uses their
+//!   result (`file_search`, `mcp`), or before the calls they lead to (`tool_search`);
+//! - client-side ones (`computer`, `shell`, `local_shell`, `apply_patch`) are called by the
+//!   model and executed by the client: the answer is the call item alone, and the client's
+//!   `*_output` item in the next request continues the loop ([`candidate`] and
+//!   `message::hand_over`).
 
+pub mod apply_patch;
+pub mod computer;
 pub mod file_search;
+pub mod mcp;
+pub mod message;
+pub mod shell;
+pub mod tool_search;
 
 use crate::endpoints::endpoint::Call;
 use crate::generate::Rng;
@@ -56,6 +70,16 @@ pub fn tool_use(body: &Value, types: &[&str]) -> Use {
     }
 }
 
+/// The tools of the request's `tools` that `keep` keeps.
+pub fn tools_where<'a>(body: &'a Value, keep: impl Fn(&Value) -> bool) -> Vec<&'a Value> {
+    body.get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| keep(t))
+        .collect()
+}
+
 /// The first tool in the request's `tools` whose `type` is one of `types`.
 pub fn offered<'a>(body: &'a Value, types: &[&str]) -> Option<&'a Value> {
     body.get("tools")
@@ -67,10 +91,52 @@ pub fn offered<'a>(body: &'a Value, types: &[&str]) -> Option<&'a Value> {
         })
 }
 
+/// A tool of `types` that may act on `answer`: the offered tool, how `tool_choice` treats
+/// it, and where the answer's message is. `None` when a rule scripts the answer, the tool is
+/// not offered or is forbidden, or the answer already calls a tool.
+pub fn candidate<'b>(
+    call: &Call,
+    body: &'b Value,
+    answer: &Value,
+    types: &[&str],
+) -> Option<(&'b Value, Use, usize)> {
+    if call.script.is_some() {
+        return None;
+    }
+    let tool = offered(body, types)?;
+    let usage = tool_use(body, types);
+    if usage == Use::Forbidden {
+        return None;
+    }
+    Some((tool, usage, message::message_position(answer)?))
+}
+
+/// Whether a client-side tool whose output items are `output_type` acts on this turn: not
+/// after its own output came back (the task is done, the model answers with the output),
+/// and, unless `tool_choice` forces it, only when the prompt calls for it (`relevant`) and
+/// no other tool's result is being answered.
+pub fn client_turn(body: &Value, usage: Use, output_type: &str, relevant: bool) -> bool {
+    let since = message::since_user(body);
+    if since.iter().any(|item| item["type"] == output_type) {
+        return false;
+    }
+    let answering = since.iter().any(|item| {
+        item["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("_output"))
+    });
+    usage == Use::Forced || (relevant && !answering)
+}
+
 /// Lets each offered hosted tool act on `answer` (the shaped response for `body`, the request
 /// with its earlier turns).
 pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     file_search::apply(call, body, answer, rng);
+    tool_search::apply(call, body, answer, rng);
+    mcp::apply(call, body, answer, rng);
+    computer::apply(call, body, answer, rng);
+    shell::apply(call, body, answer, rng);
+    apply_patch::apply(call, body, answer, rng);
 }
 
 #[cfg(test)]
