@@ -21,6 +21,7 @@ mod core_api;
 mod hardening;
 mod in_process;
 mod key_order;
+mod organization;
 mod readme_examples;
 mod realism;
 mod scenarios;
