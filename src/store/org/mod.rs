@@ -13,6 +13,7 @@
 //! the store when usage is read, exported or flushed.
 
 pub mod audit;
+mod key_admin;
 pub mod keys;
 pub mod limits;
 pub mod usage;
