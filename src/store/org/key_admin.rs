@@ -218,7 +218,7 @@ impl Org<'_> {
                 json!({
                     "object": PROJECT_KEY, "id": id, "name": new.name,
                     "redacted_value": redacted_value, "created_at": now,
-                    "last_used_at": null, "owner_project_access": "all", "owner": new.owner,
+                    "last_used_at": null, "owner_project_access": "active", "owner": new.owner,
                 }),
             ),
         };
