@@ -25,6 +25,7 @@ mod body;
 mod cors;
 mod in_process;
 mod info;
+mod key_control;
 mod linger;
 mod listeners;
 mod pipeline;

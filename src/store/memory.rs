@@ -214,4 +214,11 @@ impl Backend for Memory {
         let inner = self.read();
         (inner.bytes, inner.count)
     }
+
+    fn count_in(&self, namespace: &str) -> u64 {
+        self.read()
+            .namespaces
+            .get(namespace)
+            .map_or(0, |ns| ns.objects.len() as u64)
+    }
 }

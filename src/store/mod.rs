@@ -16,6 +16,7 @@
 
 pub mod lifecycle;
 mod memory;
+pub mod org;
 pub mod persist;
 
 pub use memory::Memory;
@@ -117,6 +118,8 @@ pub trait Backend: Send + Sync {
     fn restore(&self, snapshot: Snapshot);
     /// Total bytes and count of the live objects.
     fn usage(&self) -> (u64, u64);
+    /// How many live objects one namespace holds.
+    fn count_in(&self, namespace: &str) -> u64;
 }
 
 /// The whole store as data: what `GET /__mock/state` exports and `PUT` imports.
@@ -205,6 +208,7 @@ pub struct Store {
     backend: Box<dyn Backend>,
     persistence: Option<persist::Writer>,
     next_seq: AtomicU64,
+    org: org::OrgState,
     /// How the store behaves.
     pub settings: Settings,
 }
@@ -225,6 +229,7 @@ impl Store {
             backend: Box::new(Memory::default()),
             persistence: None,
             next_seq: AtomicU64::new(1),
+            org: org::OrgState::default(),
             settings,
         }
     }
@@ -251,6 +256,7 @@ impl Store {
             .unwrap_or(0);
         self.next_seq.store(last + 1, Ordering::SeqCst);
         self.backend.restore(snapshot);
+        self.org.reindex(self);
     }
 
     /// The object `kind`/`id` of `namespace`.
@@ -279,7 +285,9 @@ impl Store {
     /// Whether `extra_bytes` more (in one new object) fit the limits; the real API's kind of
     /// 400 naming the limit when they do not.
     pub fn check_room(&self, extra_bytes: u64) -> Result<(), ApiError> {
-        let (bytes, count) = self.backend.usage();
+        let (bytes, all) = self.backend.usage();
+        // The organization's bookkeeping (keys, usage, audit events) is not the clients'.
+        let count = all.saturating_sub(self.backend.count_in(org::ORG));
         if count + 1 > self.settings.limits.max_objects {
             return Err(ApiError::invalid_request(format!(
                 "The mock's store is full: it holds {count} objects, the limit set by \
@@ -302,7 +310,9 @@ impl Store {
 
     /// Stores a new object (refused when over a limit), giving it the next creation order.
     pub fn create(&self, namespace: &str, mut object: Object) -> Result<Arc<Object>, ApiError> {
-        self.check_room(object.size())?;
+        if namespace != org::ORG {
+            self.check_room(object.size())?;
+        }
         object.seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
         self.backend.put(namespace, object.clone());
         self.persist(namespace, &object.kind, &object.id);
@@ -351,10 +361,15 @@ impl Store {
         if let Some(writer) = &self.persistence {
             writer.send(persist::Change::Clear(namespace.map(str::to_string)));
         }
+        if namespace.is_none() || namespace == Some(org::ORG) {
+            self.org.forget_pending();
+            self.org.reindex(self);
+        }
     }
 
     /// Everything stored (`GET /__mock/state`).
     pub fn export(&self) -> Snapshot {
+        self.org().flush();
         self.backend.snapshot()
     }
 
@@ -376,6 +391,7 @@ impl Store {
 
     /// Writes every pending change to the state file and waits for it (a clean shutdown).
     pub fn flush(&self) {
+        self.org().flush();
         if let Some(writer) = &self.persistence {
             writer.flush();
         }
