@@ -52,6 +52,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Where the server listens, for `GET /`.
     pub info: Arc<super::ServerInfo>,
+    /// The web dashboard at `/dashboard`: its sessions and sign-in state.
+    pub dashboard: Arc<super::dashboard::Dashboard>,
     /// Rules, control headers, faults, rate limits and latency (see [`crate::scenario`]).
     pub scenarios: Arc<scenario::Engine>,
     /// Settings that change what endpoints answer.
@@ -116,6 +118,8 @@ struct Record {
     operation: Option<String>,
     /// What the scenario engine did, once the request got that far.
     scenario: Option<scenario::Trace>,
+    /// The request body, once read (the log keeps its start).
+    body: Bytes,
 }
 
 impl Pipeline {
@@ -137,6 +141,15 @@ impl Pipeline {
     ) -> Result<Response, ApiError> {
         let method = req.method().clone();
         let full_path = req.uri().path().to_string();
+        if super::dashboard::serves(&full_path) {
+            record.outcome = Outcome::Builtin;
+            let sources = super::dashboard::Sources {
+                scenarios: &self.settings.scenarios,
+                store: &self.settings.store,
+                keys: &self.settings.keys,
+            };
+            return Ok(self.settings.dashboard.answer(sources, &req, body).await);
+        }
         if let Some(answer) = super::state_control::answer(
             &self.settings.store,
             &self.settings.scenarios,
@@ -168,6 +181,7 @@ impl Pipeline {
             .read()
             .await
             .inspect_err(|_| record.outcome = Outcome::TooLarge)?;
+        record.body = body.clone();
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -545,6 +559,24 @@ fn failure_response(failure: &Failure) -> Response {
     }
 }
 
+/// The start of a JSON answer's body for the request log (the body is put back whole);
+/// nothing for streams, bytes and empty answers.
+async fn json_body(response: &mut Response) -> (Bytes, bool) {
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !json {
+        return (Bytes::new(), false);
+    }
+    let Ok(whole) = response.take_body().into_bytes().await else {
+        return (Bytes::new(), false);
+    };
+    let kept = scenario::log::Bodies::bounded(&whole);
+    response.set_body(whole);
+    kept
+}
+
 impl PoemEndpoint for Pipeline {
     type Output = Response;
 
@@ -593,7 +625,16 @@ impl PoemEndpoint for Pipeline {
             key = %credentials.masked(),
         );
         if record.outcome != Outcome::Builtin {
+            let (request, request_truncated) = scenario::log::Bodies::bounded(&record.body);
+            let (response_body, response_truncated) = json_body(&mut response).await;
             self.settings.scenarios.record(scenario::Received {
+                key: credentials.key.as_deref().map(crate::error::mask_key),
+                bodies: scenario::log::Bodies {
+                    request,
+                    request_truncated,
+                    response: response_body,
+                    response_truncated,
+                },
                 method,
                 path,
                 operation: record.operation.take(),
