@@ -13,6 +13,7 @@ mod canonical;
 pub mod conversation;
 pub mod embedding;
 pub mod model;
+pub mod prices;
 pub mod sse;
 mod token_hash;
 pub mod tokens;

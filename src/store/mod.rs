@@ -16,6 +16,7 @@
 
 pub mod lifecycle;
 mod memory;
+pub mod org;
 pub mod persist;
 
 pub use memory::Memory;
@@ -205,6 +206,7 @@ pub struct Store {
     backend: Box<dyn Backend>,
     persistence: Option<persist::Writer>,
     next_seq: AtomicU64,
+    org: org::OrgState,
     /// How the store behaves.
     pub settings: Settings,
 }
@@ -225,6 +227,7 @@ impl Store {
             backend: Box::new(Memory::default()),
             persistence: None,
             next_seq: AtomicU64::new(1),
+            org: org::OrgState::default(),
             settings,
         }
     }
@@ -251,6 +254,7 @@ impl Store {
             .unwrap_or(0);
         self.next_seq.store(last + 1, Ordering::SeqCst);
         self.backend.restore(snapshot);
+        self.org.reindex(self);
     }
 
     /// The object `kind`/`id` of `namespace`.
@@ -351,10 +355,15 @@ impl Store {
         if let Some(writer) = &self.persistence {
             writer.send(persist::Change::Clear(namespace.map(str::to_string)));
         }
+        if namespace.is_none() || namespace == Some(org::ORG) {
+            self.org.forget_pending();
+            self.org.reindex(self);
+        }
     }
 
     /// Everything stored (`GET /__mock/state`).
     pub fn export(&self) -> Snapshot {
+        self.org().flush();
         self.backend.snapshot()
     }
 
@@ -376,6 +385,7 @@ impl Store {
 
     /// Writes every pending change to the state file and waits for it (a clean shutdown).
     pub fn flush(&self) {
+        self.org().flush();
         if let Some(writer) = &self.persistence {
             writer.flush();
         }
