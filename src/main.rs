@@ -55,7 +55,10 @@ async fn main() -> ExitCode {
     }
     match running.dashboard_sign_in_url() {
         Some(link) => {
-            let _ = writeln!(stdout, "dashboard {link} (one-time sign-in link, loopback only)");
+            let _ = writeln!(
+                stdout,
+                "dashboard {link} (one-time sign-in link, loopback only)"
+            );
         }
         None => {
             if let Some(url) = running.urls().first() {

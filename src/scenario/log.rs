@@ -187,7 +187,10 @@ mod tests {
         assert_eq!(body["data"][0]["seq"], (CAPACITY + 6) as u64);
         assert_eq!(log.entries_after(CAPACITY as u64 + 5).len(), 1);
         assert!(log.entries_after(CAPACITY as u64 + 6).is_empty());
-        assert_eq!(log.entry(CAPACITY as u64 + 6).map(|e| e.seq), Some(CAPACITY as u64 + 6));
+        assert_eq!(
+            log.entry(CAPACITY as u64 + 6).map(|e| e.seq),
+            Some(CAPACITY as u64 + 6)
+        );
     }
 
     #[test]

@@ -250,11 +250,12 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
     scenarios.watch();
     let settings = settings(config, info, scenarios.clone(), store.clone());
     let dashboard = settings.dashboard.clone();
+    dashboard::Dashboard::watch_alerts(Arc::downgrade(&dashboard), Arc::downgrade(&store));
     let app = Pipeline::new(catalog, settings)
-    .with_if(config.cors, Cors::new(config.cors_origins.clone()))
-    .with(CatchPanic::new().with_handler(panic_response))
-    .map_to_response()
-    .boxed();
+        .with_if(config.cors, Cors::new(config.cors_origins.clone()))
+        .with(CatchPanic::new().with_handler(panic_response))
+        .map_to_response()
+        .boxed();
     let connections = Connections::new(
         Arc::new(app),
         Duration::from_secs(config.header_read_timeout_secs),

@@ -153,9 +153,14 @@ def test_the_request_shows_in_the_live_log_and_the_usage_chart():
     body = WebDriverWait(d, WAIT).until(lambda d: d.find_element(By.ID, "request-body")).text
     assert "Seen live" in body, body
     d.get(f"{BASE}/dashboard/usage?by=key")
-    series = d.find_elements(By.CSS_SELECTOR, f"g.series[data-series='{mask(secret)}']")
-    assert series, d.page_source[:2000]
-    assert int(series[0].get_attribute("data-total")) >= 2, series[0].get_attribute("data-total")
+    # A series named after the key (or its masked value, when only the log has the traffic).
+    series = [
+        g for g in d.find_elements(By.CSS_SELECTOR, "g.series")
+        if g.get_attribute("data-series") in ("browser-key", mask(secret))
+    ]
+    assert series, d.page_source[:3000]
+    total = int(series[0].get_attribute("data-total"))
+    assert total >= 2, total
 
 
 def test_a_post_without_the_csrf_token_is_refused():
@@ -183,7 +188,10 @@ def test_revoking_through_the_form_gives_401():
     WebDriverWait(d, WAIT).until(lambda d: "Revoke key" in d.page_source)
     button("Revoke").click()
     WebDriverWait(d, WAIT).until(lambda d: d.current_url.endswith("/dashboard/keys"))
-    assert "revoked" in key_row("browser-key").text.lower()
+    # A revoked key leaves the list (the organization deletes it), or shows as revoked.
+    rows = [r for r in d.find_elements(By.CSS_SELECTOR, "#keys tbody tr")
+            if r.get_attribute("data-key-name") == "browser-key"]
+    assert not rows or "revoked" in rows[0].text.lower(), rows[0].text
     try:
         chat(State.keys["browser-key"])
         raise AssertionError("the revoked key still works")

@@ -42,14 +42,11 @@ fn the_dashboard_works_in_headless_chromium() {
         .expect("run.sh runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let summary = stdout
-        .lines()
-        .rev()
-        .find_map(|line| {
-            let (passed, failed) = line.split_once(" passed, ")?;
-            let failed = failed.strip_suffix(" failed")?;
-            Some((passed.parse::<u64>().ok()?, failed.parse::<u64>().ok()?))
-        });
+    let summary = stdout.lines().rev().find_map(|line| {
+        let (passed, failed) = line.split_once(" passed, ")?;
+        let failed = failed.strip_suffix(" failed")?;
+        Some((passed.parse::<u64>().ok()?, failed.parse::<u64>().ok()?))
+    });
     assert!(
         output.status.success(),
         "the browser tests failed ({}):\n{stdout}\nstderr tail: {}\nmock stderr: {}",

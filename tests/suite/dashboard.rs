@@ -102,7 +102,11 @@ async fn failed_sign_ins_are_rate_limited() {
     }
     let (limited, _) = sign_in(&server, ADMIN).await;
     assert_eq!(limited.status(), 429);
-    assert!(limited.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(limited
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
 }
 
 #[tokio::test]
@@ -143,11 +147,15 @@ async fn the_request_log_shows_requests_with_escaped_bodies() {
     let answer: serde_json::Value = answer.json().await.unwrap();
     let tokens = answer["usage"]["total_tokens"].as_u64().unwrap();
     let (_, session) = sign_in(&server, ADMIN).await;
-    let list = get(&server, "/dashboard/requests?status=2xx&path=chat", &session)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let list = get(
+        &server,
+        "/dashboard/requests?status=2xx&path=chat",
+        &session,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(list.contains("/v1/chat/completions"), "{list}");
     assert!(list.contains("sk-pr*****************34"), "{list}");
     assert!(list.contains(&format!("<td>{tokens}</td>")), "{list}");
@@ -173,7 +181,10 @@ async fn the_request_log_shows_requests_with_escaped_bodies() {
         .text()
         .await
         .unwrap();
-    assert!(usage.contains("data-series=\"gpt-4o-mini\" data-total=\"1\""), "{usage}");
+    assert!(
+        usage.contains("data-series=\"gpt-4o-mini\" data-total=\"1\""),
+        "{usage}"
+    );
 }
 
 #[tokio::test]
@@ -206,4 +217,192 @@ async fn without_an_admin_key_a_one_time_link_signs_in_once() {
     assert_eq!(get(&server, "/dashboard", session).await.status(), 200);
     assert_eq!(get(&server, path, "").await.status(), 403);
     assert!(server.dashboard_sign_in_url().is_none());
+}
+
+/// POSTs `form` (with the session's CSRF token unless `csrf` is false) to a dashboard path.
+async fn post(
+    server: &MockServer,
+    path: &str,
+    session: &str,
+    form: &[(&str, &str)],
+    csrf: bool,
+) -> Response {
+    let page = get(server, "/dashboard/keys", session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_of(&page);
+    let mut fields: Vec<(&str, &str)> = form.to_vec();
+    if csrf {
+        fields.push(("csrf", token.as_str()));
+    }
+    client()
+        .post(format!("{}{path}", server.uri()))
+        .header("cookie", session)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The text between `start` and the next `end` in `page`, after `start`.
+fn between<'a>(page: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = page.find(start)? + start.len();
+    let to = page[from..].find(end)? + from;
+    Some(&page[from..to])
+}
+
+#[tokio::test]
+async fn keys_are_created_once_shown_and_changed_through_confirmed_forms() {
+    let server = MockServer::builder().admin_api_key(ADMIN).start().await;
+    let (_, session) = sign_in(&server, ADMIN).await;
+    let name = "<script>alert('key')</script>";
+    let created = post(
+        &server,
+        "/dashboard/keys",
+        &session,
+        &[("name", name), ("rpm", "5"), ("expires_in_seconds", "3600")],
+        true,
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let page = created.text().await.unwrap();
+    let secret = between(&page, "id=\"new-secret\">", "<")
+        .unwrap()
+        .to_string();
+    assert!(secret.starts_with("sk-proj-"), "{secret}");
+    assert!(page.contains("&lt;script&gt;alert('key')&lt;/script&gt;"));
+    assert!(!page.contains("<script>alert"));
+
+    let list = get(&server, "/dashboard/keys", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&secret), "the secret shows again");
+    assert!(list.contains("rpm 5"), "{list}");
+    let id = between(&list, "data-key-id=\"", "\"").unwrap().to_string();
+
+    // Each action has its confirmation page, with its own form.
+    let confirm = get(&server, &format!("/dashboard/keys/{id}/revoke"), &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("cannot be undone") && confirm.contains("name=\"csrf\""));
+
+    // Without the token nothing changes.
+    let refused = post(
+        &server,
+        &format!("/dashboard/keys/{id}/suspend"),
+        &session,
+        &[],
+        false,
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    let list = get(&server, "/dashboard/keys", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("state-active"), "{list}");
+
+    let suspended = post(
+        &server,
+        &format!("/dashboard/keys/{id}/suspend"),
+        &session,
+        &[],
+        true,
+    )
+    .await;
+    assert_eq!(suspended.status(), 303);
+    let list = get(&server, "/dashboard/keys", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("state-suspended"), "{list}");
+    let resumed = post(
+        &server,
+        &format!("/dashboard/keys/{id}/resume"),
+        &session,
+        &[],
+        true,
+    )
+    .await;
+    assert_eq!(resumed.status(), 303);
+    let revoked = post(
+        &server,
+        &format!("/dashboard/keys/{id}/revoke"),
+        &session,
+        &[],
+        true,
+    )
+    .await;
+    assert_eq!(revoked.status(), 303);
+    let list = get(&server, "/dashboard/keys", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&format!("data-key-id=\"{id}\"")) || list.contains("state-revoked"));
+
+    // The audit log export lists what happened.
+    let audit = get(&server, "/dashboard/export/audit.json", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        audit.contains("api_key.created") && audit.contains("api_key.deleted"),
+        "{audit}"
+    );
+    assert!(!audit.contains(&secret));
+}
+
+#[tokio::test]
+async fn alerts_are_checked_and_shown_when_crossed() {
+    let server = MockServer::builder().admin_api_key(ADMIN).start().await;
+    let (_, session) = sign_in(&server, ADMIN).await;
+    let bad = post(
+        &server,
+        "/dashboard/alerts",
+        &session,
+        &[
+            ("metric", "requests"),
+            ("threshold", "x"),
+            ("window_minutes", "5"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+    let added = post(
+        &server,
+        "/dashboard/alerts",
+        &session,
+        &[
+            ("metric", "requests"),
+            ("threshold", "0"),
+            ("window_minutes", "5"),
+            ("scope", "all"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(added.status(), 303);
+    let page = get(&server, "/dashboard/alerts", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("is firing"), "{page}");
+    let audit = get(&server, "/dashboard/export/audit.csv", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("alert.triggered"), "{audit}");
 }

@@ -91,6 +91,13 @@ pub struct Alert {
     pub crossings: Vec<Crossing>,
 }
 
+impl Alert {
+    /// The metric's name (`requests`, `tokens`, `cost`, `error_rate`).
+    pub fn metric_name(&self) -> &'static str {
+        self.metric.name()
+    }
+}
+
 /// A crossing to post to a webhook.
 pub struct Delivery {
     /// The alert's number.
@@ -137,7 +144,10 @@ impl Alerts {
             url if target(url).is_some() => Some(url.to_string()),
             _ => return Err("The webhook must be an http:// URL with a host.".into()),
         };
-        let mut list = self.list.lock().map_err(|_| "The alerts are unavailable.")?;
+        let mut list = self
+            .list
+            .lock()
+            .map_err(|_| "The alerts are unavailable.")?;
         if list.len() >= MAX_ALERTS {
             return Err(format!("At most {MAX_ALERTS} alerts."));
         }
@@ -276,8 +286,7 @@ fn target(url: &str) -> Option<(String, String)> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    if authority.is_empty() || authority.contains(['@', ' ']) || path.contains([' ', '\r', '\n'])
-    {
+    if authority.is_empty() || authority.contains(['@', ' ']) || path.contains([' ', '\r', '\n']) {
         return None;
     }
     let authority = match authority.rsplit_once(':') {
@@ -292,7 +301,9 @@ pub async fn post(url: &str, body: &Value) -> String {
     let Some((authority, path)) = target(url) else {
         return "not an http:// URL".into();
     };
-    let host = authority.rsplit_once(':').map_or(authority.as_str(), |h| h.0);
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority.as_str(), |h| h.0);
     let payload = body.to_string();
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
@@ -426,7 +437,11 @@ mod tests {
     #[test]
     fn the_form_is_checked_before_an_alert_is_added() {
         let alerts = Alerts::default();
-        let good = [("metric", "requests"), ("threshold", "2"), ("window_minutes", "5")];
+        let good = [
+            ("metric", "requests"),
+            ("threshold", "2"),
+            ("window_minutes", "5"),
+        ];
         assert!(alerts.add(&form(&good)).is_ok());
         let mut bad = form(&good);
         bad.insert("threshold".into(), "-1".into());

@@ -122,6 +122,45 @@ pub fn usage_json(usage: &Usage) -> Vec<u8> {
     serde_json::to_vec_pretty(&value).unwrap_or_default()
 }
 
+/// The audit log as CSV: id, type, time, actor, project, and the event's own fields as JSON.
+pub fn audit_csv(events: &[Value]) -> Vec<u8> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let lines: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            let kind = text(&e["type"]);
+            vec![
+                text(&e["id"]),
+                kind.clone(),
+                text(&e["effective_at"]),
+                text(&e["actor"]["type"]),
+                text(&e["project"]["id"]),
+                text(&e[kind.as_str()]),
+            ]
+        })
+        .collect();
+    csv(
+        &[
+            "id",
+            "type",
+            "effective_at",
+            "actor",
+            "project_id",
+            "details",
+        ],
+        &lines,
+    )
+}
+
+/// The audit log as JSON (the events as `GET /organization/audit_logs` lists them).
+pub fn audit_json(events: &[Value]) -> Vec<u8> {
+    serde_json::to_vec_pretty(&json!({"object": "list", "data": events})).unwrap_or_default()
+}
+
 /// Text the built-in font can show: ASCII, anything else as `?`.
 fn pdf_text(text: &str) -> Vec<u8> {
     text.chars()
@@ -136,8 +175,17 @@ fn pdf_text(text: &str) -> Vec<u8> {
 pub fn usage_pdf(usage: &Usage, title: &str, generated: &str) -> Vec<u8> {
     let (requests, tokens, errors) = usage.totals();
     let mut lines = vec![
-        format!("Generated {generated} UTC; window of {} minutes", usage.window_minutes),
+        format!(
+            "Generated {generated} UTC; window of {} minutes",
+            usage.window_minutes
+        ),
         format!("Requests {requests}, tokens {tokens}, errors {errors}"),
+        format!(
+            "Cost in the window ${:.6}; this month so far ${:.6} (source: {})",
+            usage.window_cost(),
+            usage.month_cost,
+            usage.source
+        ),
         String::new(),
         USAGE_COLUMNS.join("  |  "),
     ];
@@ -197,8 +245,11 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
-        let text = String::from_utf8(csv(&["a"], &[vec!["=1+1".into()], vec!["say \"hi\"".into()]]))
-            .unwrap();
+        let text = String::from_utf8(csv(
+            &["a"],
+            &[vec!["=1+1".into()], vec!["say \"hi\"".into()]],
+        ))
+        .unwrap();
         assert_eq!(text, "\"a\"\r\n\"'=1+1\"\r\n\"say \"\"hi\"\"\"\r\n");
     }
 
@@ -209,6 +260,9 @@ mod tests {
             groups: Vec::new(),
             latency: [vec![0.0], vec![0.0], vec![0.0]],
             window_minutes: 60,
+            costs: vec![("Default project".into(), 0.25)],
+            month_cost: 1.0,
+            source: "usage",
         };
         let pdf = usage_pdf(&usage, "Usage report é", "2026-12-07 00:00:00");
         assert!(pdf.starts_with(b"%PDF-"));

@@ -257,8 +257,13 @@ mod tests {
 
     #[test]
     fn the_form_becomes_a_key_spec() {
-        let spec = spec_of(&form(&[("name", " ci "), ("rpm", "2"), ("expires_in_seconds", ""), ("project_id", "")]))
-            .unwrap();
+        let spec = spec_of(&form(&[
+            ("name", " ci "),
+            ("rpm", "2"),
+            ("expires_in_seconds", ""),
+            ("project_id", ""),
+        ]))
+        .unwrap();
         assert_eq!(spec.name, "ci");
         assert_eq!(spec.limits.rpm, Some(2));
         assert_eq!((spec.expires_in_seconds, spec.project_id), (None, None));

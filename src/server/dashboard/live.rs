@@ -52,7 +52,11 @@ fn new_rows(scenarios: &Engine, filter: &Filter, after: &mut u64) -> String {
     let entries = scenarios.log().entries_after(*after);
     *after = entries.last().map_or(*after, |e| e.seq);
     let mut text = String::new();
-    for row in entries.iter().map(Row::of).filter(|row| filter.accepts(row)) {
+    for row in entries
+        .iter()
+        .map(Row::of)
+        .filter(|row| filter.accepts(row))
+    {
         let data = json!({
             "seq": row.seq,
             "href": format!("/dashboard/requests/{}", row.seq),

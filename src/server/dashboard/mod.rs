@@ -9,6 +9,8 @@
 //! | `requests` | the request log list, filter and detail; the rows the other parts share |
 //! | `live` | the server-sent events of the live view |
 //! | `usage`, `chart` | the usage page and its server-drawn SVG charts |
+//! | `keys` | the keys page: list, create (secret shown once), suspend, resume, revoke |
+//! | `alerts` | thresholds, their crossings, the audit event and the webhook |
 //! | `export` | CSV, JSON and the PDF report |
 //! | `assets/` | the embedded stylesheet and script |
 //!
@@ -23,8 +25,10 @@
 //! (`Secure` over HTTPS). When no admin key is configured, the dashboard answers only on
 //! loopback and the way in is the one-time link the binary prints at startup.
 
+mod alerts;
 mod chart;
 mod export;
+mod keys;
 mod live;
 mod page;
 mod requests;
@@ -37,6 +41,7 @@ use super::body::RequestBody;
 use crate::config::Config;
 use crate::scenario::log::unix_ms;
 use crate::scenario::Engine;
+use crate::store::org::{AuditQuery, KeyKind, KeyState};
 use crate::store::Store;
 use maud::html;
 use page::{error_page, html_response, layout, redirect};
@@ -46,7 +51,7 @@ use session::{cookie, same_token, Role, Session, Sessions, SESSION_COOKIE};
 use signin::Attempt;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// What the dashboard reads: the request log, the store and the configured keys.
 pub struct Sources<'a> {
@@ -64,6 +69,7 @@ pub struct Dashboard {
     sessions: Sessions,
     /// No admin key is configured: loopback only, one-time link.
     open: bool,
+    alerts: alerts::Alerts,
 }
 
 /// Whether `path` is the dashboard's.
@@ -75,10 +81,7 @@ pub fn serves(path: &str) -> bool {
 fn asset(name: &str) -> Option<(&'static str, &'static str)> {
     match name {
         "dashboard.css" => Some(("text/css", include_str!("assets/dashboard.css"))),
-        "dashboard.js" => Some((
-            "text/javascript",
-            include_str!("assets/dashboard.js"),
-        )),
+        "dashboard.js" => Some(("text/javascript", include_str!("assets/dashboard.js"))),
         _ => None,
     }
 }
@@ -100,6 +103,37 @@ impl Dashboard {
         Dashboard {
             sessions: Sessions::new(open),
             open,
+            alerts: alerts::Alerts::default(),
+        }
+    }
+
+    /// Checks the alerts every [`alerts::CHECK_INTERVAL`] while both the dashboard and the
+    /// store live, posting crossings to their webhooks.
+    pub fn watch_alerts(dashboard: Weak<Dashboard>, store: Weak<Store>) {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(alerts::CHECK_INTERVAL).await;
+                let (Some(dashboard), Some(store)) = (dashboard.upgrade(), store.upgrade()) else {
+                    return;
+                };
+                dashboard.check_alerts(&store);
+            }
+        });
+    }
+
+    /// Measures the alerts now and posts new crossings to their webhooks (in the background).
+    fn check_alerts(self: &Arc<Self>, store: &Store) {
+        if self.alerts.all().is_empty() {
+            return;
+        }
+        for delivery in self.alerts.check(store, unix_ms()) {
+            let dashboard = Arc::downgrade(self);
+            tokio::spawn(async move {
+                let outcome = alerts::post(&delivery.url, &delivery.body).await;
+                if let Some(dashboard) = dashboard.upgrade() {
+                    dashboard.alerts.delivered(delivery.alert, outcome);
+                }
+            });
         }
     }
 
@@ -110,7 +144,7 @@ impl Dashboard {
 
     /// The answer to a request under `/dashboard`.
     pub async fn answer(
-        &self,
+        self: &Arc<Self>,
         sources: Sources<'_>,
         req: &Request,
         body: &mut RequestBody,
@@ -152,7 +186,11 @@ impl Dashboard {
             Method::POST => match body.read().await {
                 Ok(bytes) => form_urlencoded::parse(&bytes).into_owned().collect(),
                 Err(_) => {
-                    return error_page(StatusCode::PAYLOAD_TOO_LARGE, None, "The form is too large.")
+                    return error_page(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        None,
+                        "The form is too large.",
+                    )
                 }
             },
             _ => HashMap::new(),
@@ -162,7 +200,7 @@ impl Dashboard {
                 return signin::form(StatusCode::OK, None, self.open, visit.https)
             }
             (&Method::POST, "/sign-in") => {
-                let check = |key: &str| self.check_key(sources.keys, key);
+                let check = |key: &str| self.check_key(&sources, key);
                 return signin::submit(
                     &self.sessions,
                     &form,
@@ -203,25 +241,123 @@ impl Dashboard {
                 );
             }
         }
-        self.page(&sources, &visit, &session, &form)
+        if *visit.method == Method::POST {
+            return self.change(&sources, visit.rest, &session, &form);
+        }
+        self.page(&sources, &visit, &session)
+    }
+
+    /// What a POST changes (the session may write and its CSRF token is checked).
+    fn change(
+        self: &Arc<Self>,
+        sources: &Sources<'_>,
+        rest: &str,
+        session: &Session,
+        form: &HashMap<String, String>,
+    ) -> Response {
+        let org = sources.store.org();
+        let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["keys"] => {
+                let created = keys::spec_of(form).and_then(|spec| {
+                    org.create_key(&spec)
+                        .map_err(|e| format!("The key was not created: {}", e.message))
+                });
+                let (status, created, error) = match created {
+                    Ok(created) => (StatusCode::CREATED, Some(created), None),
+                    Err(error) => (StatusCode::BAD_REQUEST, None, Some(error)),
+                };
+                let markup = keys::page(
+                    &org.list_keys(),
+                    &org.projects(),
+                    session,
+                    created.as_ref(),
+                    error.as_deref(),
+                );
+                html_response(status, markup)
+            }
+            ["keys", id, action] => {
+                let done = match keys::Action::parse(action) {
+                    Some(keys::Action::Suspend) => org.suspend_key(id),
+                    Some(keys::Action::Resume) => org.resume_key(id),
+                    Some(keys::Action::Revoke) => org.revoke_key(id),
+                    None => None,
+                };
+                match done {
+                    Some(_) => redirect("/dashboard/keys"),
+                    None => error_page(StatusCode::NOT_FOUND, Some(session), "No such key."),
+                }
+            }
+            ["alerts"] => match self.alerts.add(form) {
+                Ok(()) => {
+                    self.check_alerts(sources.store);
+                    redirect("/dashboard/alerts")
+                }
+                Err(error) => html_response(
+                    StatusCode::BAD_REQUEST,
+                    alerts::page(
+                        &self.alerts.all(),
+                        &org.list_keys(),
+                        &org.projects(),
+                        session,
+                        Some(&error),
+                    ),
+                ),
+            },
+            ["alerts", id, "delete"] => {
+                self.alerts.remove(id.parse().unwrap_or(0));
+                redirect("/dashboard/alerts")
+            }
+            _ => error_page(StatusCode::NOT_FOUND, Some(session), "No such page."),
+        }
     }
 
     /// The pages behind the sign-in.
     fn page(
-        &self,
+        self: &Arc<Self>,
         sources: &Sources<'_>,
         visit: &Visit<'_>,
         session: &Session,
-        _form: &HashMap<String, String>,
     ) -> Response {
         let query = visit.req.uri().query();
         let log = sources.scenarios.log();
+        let org = sources.store.org();
         let ok = |markup| html_response(StatusCode::OK, markup);
         match (visit.method, visit.rest) {
-            (&Method::GET, "" | "/") => ok(overview(sources, session)),
-            (&Method::GET, "/requests") => {
-                ok(requests::list(log, session, &requests::Filter::from_query(query)))
+            (&Method::GET, "/keys") => ok(keys::page(
+                &org.list_keys(),
+                &org.projects(),
+                session,
+                None,
+                None,
+            )),
+            (&Method::GET, "/alerts") => {
+                self.check_alerts(sources.store);
+                ok(alerts::page(
+                    &self.alerts.all(),
+                    &org.list_keys(),
+                    &org.projects(),
+                    session,
+                    None,
+                ))
             }
+            (&Method::GET, rest) if rest.starts_with("/keys/") => {
+                let parts: Vec<&str> = rest["/keys/".len()..].split('/').collect();
+                let found = match parts.as_slice() {
+                    [id, action] => keys::Action::parse(action).zip(org.key(id)),
+                    _ => None,
+                };
+                match found {
+                    Some((action, key)) => ok(keys::confirm(&key, action, session)),
+                    None => error_page(StatusCode::NOT_FOUND, Some(session), "No such key."),
+                }
+            }
+            (&Method::GET, "" | "/") => ok(overview(sources, session, &self.alerts.firing())),
+            (&Method::GET, "/requests") => ok(requests::list(
+                log,
+                session,
+                &requests::Filter::from_query(query),
+            )),
             (&Method::GET, "/live/events") => {
                 let after = param(query, "after").and_then(|a| a.parse().ok());
                 live::events(
@@ -256,15 +392,34 @@ impl Dashboard {
         }
     }
 
-    /// What an admin key may do on the dashboard, if it is one.
-    fn check_key(&self, keys: &Keys, key: &str) -> Attempt {
-        let configured = keys
+    /// What an admin key may do on the dashboard, if it is one: a configured admin key is
+    /// an owner; an active admin key created through the API has its role (`reader` is
+    /// read-only).
+    fn check_key(&self, sources: &Sources<'_>, key: &str) -> Attempt {
+        if key.is_empty() {
+            return Attempt::Rejected;
+        }
+        let who = crate::error::mask_key(key);
+        if sources
+            .keys
             .admin_api_keys
             .iter()
-            .any(|k| !key.is_empty() && same_token(k, key));
-        match configured {
-            true => Attempt::Accepted(Role::Owner, crate::error::mask_key(key)),
-            false => Attempt::Rejected,
+            .any(|k| same_token(k, key))
+        {
+            return Attempt::Accepted(Role::Owner, who);
+        }
+        let now = crate::store::org::now_secs();
+        match sources.store.org().find_key(key) {
+            Some(entry)
+                if entry.kind == KeyKind::Admin && entry.state_at(now) == KeyState::Active =>
+            {
+                let role = match entry.role.as_str() {
+                    "reader" => Role::Reader,
+                    _ => Role::Owner,
+                };
+                Attempt::Accepted(role, who)
+            }
+            _ => Attempt::Rejected,
         }
     }
 
@@ -294,12 +449,17 @@ fn param(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// The usage the query asks for (`by`, `window` in minutes) and its grouping.
+/// The usage the query asks for (`by`, `window` in minutes) and its grouping: the
+/// organization's, or the request log's while the organization has none in the window.
 fn usage_of(sources: &Sources<'_>, query: Option<&str>) -> (usage::Usage, usage::GroupBy) {
     let by = usage::GroupBy::parse(&param(query, "by").unwrap_or_default());
     let window = param(query, "window")
         .and_then(|w| w.parse().ok())
         .unwrap_or(60);
+    let accounted = usage::Usage::from_org(sources.store, by, unix_ms(), window);
+    if accounted.totals().0 > 0.0 {
+        return (accounted, by);
+    }
     let rows: Vec<requests::Row> = sources
         .scenarios
         .log()
@@ -312,8 +472,8 @@ fn usage_of(sources: &Sources<'_>, query: Option<&str>) -> (usage::Usage, usage:
     (usage, by)
 }
 
-/// The overview: counts and where to go.
-fn overview(sources: &Sources<'_>, session: &Session) -> maud::Markup {
+/// The overview: counts, firing alerts and where to go.
+fn overview(sources: &Sources<'_>, session: &Session, firing: &[alerts::Alert]) -> maud::Markup {
     let rows: Vec<requests::Row> = sources
         .scenarios
         .log()
@@ -327,6 +487,10 @@ fn overview(sources: &Sources<'_>, session: &Session) -> maud::Markup {
         "Overview",
         Some(session),
         html! {
+            @for alert in firing {
+                p.error.firing role="alert" { "Alert " (alert.id) " is firing (" (alert.metric_name()) " "
+                    (alert.value) " ≥ " (alert.threshold) "): see " a href="/dashboard/alerts" { "Alerts" } "." }
+            }
             p #summary { (rows.len()) " requests in the log, " (errors) " failed, " (tokens) " tokens." }
             ul {
                 li { a href="/dashboard/requests" { "Request log" } " (live)" }
@@ -347,6 +511,8 @@ fn export_page(session: &Session) -> maud::Markup {
         ("usage.csv", "Usage (CSV)"),
         ("usage.json", "Usage (JSON)"),
         ("usage.pdf", "Usage report (PDF)"),
+        ("audit.csv", "Audit log (CSV)"),
+        ("audit.json", "Audit log (JSON)"),
     ];
     layout(
         "Export",
@@ -359,12 +525,28 @@ fn export_page(session: &Session) -> maud::Markup {
 
 /// An export file.
 fn export_file(sources: &Sources<'_>, name: &str, query: Option<&str>) -> Response {
-    let rows = || requests::rows(sources.scenarios.log(), &requests::Filter::from_query(query));
+    let rows = || {
+        requests::rows(
+            sources.scenarios.log(),
+            &requests::Filter::from_query(query),
+        )
+    };
     let (content_type, bytes) = match name {
         "requests.csv" => ("text/csv", export::requests_csv(&rows())),
         "requests.json" => ("application/json", export::requests_json(&rows())),
         "usage.csv" => ("text/csv", export::usage_csv(&usage_of(sources, query).0)),
-        "usage.json" => ("application/json", export::usage_json(&usage_of(sources, query).0)),
+        "usage.json" => (
+            "application/json",
+            export::usage_json(&usage_of(sources, query).0),
+        ),
+        "audit.csv" => (
+            "text/csv",
+            export::audit_csv(&sources.store.org().audit(&AuditQuery::default())),
+        ),
+        "audit.json" => (
+            "application/json",
+            export::audit_json(&sources.store.org().audit(&AuditQuery::default())),
+        ),
         "usage.pdf" => (
             "application/pdf",
             export::usage_pdf(
@@ -377,4 +559,3 @@ fn export_file(sources: &Sources<'_>, name: &str, query: Option<&str>) -> Respon
     };
     page::download(content_type, name, bytes)
 }
-

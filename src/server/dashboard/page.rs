@@ -69,11 +69,7 @@ pub fn error_page(status: StatusCode, session: Option<&Session>, message: &str) 
     let title = status.canonical_reason().unwrap_or("Error");
     html_response(
         status,
-        layout(
-            title,
-            session,
-            html! { p.error role="alert" { (message) } },
-        ),
+        layout(title, session, html! { p.error role="alert" { (message) } }),
     )
 }
 

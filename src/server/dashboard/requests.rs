@@ -291,7 +291,10 @@ mod tests {
             200,
             r#"{"usage":{"prompt_tokens":5,"completion_tokens":7}}"#,
         ));
-        assert_eq!((row.input_tokens, row.output_tokens, row.tokens()), (5, 7, 12));
+        assert_eq!(
+            (row.input_tokens, row.output_tokens, row.tokens()),
+            (5, 7, 12)
+        );
         assert_eq!(Row::of(&entry(0, "")).status, "reset");
         assert!(Row::of(&entry(0, "")).is_error());
         assert!(!row.is_error());

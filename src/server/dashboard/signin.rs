@@ -4,8 +4,8 @@
 
 use super::page::{html_response, layout, redirect, secure};
 use super::session::{
-    random_token, same_token, set_cookie, Role, Sessions, MAX_FAILED_ATTEMPTS,
-    SESSION_COOKIE, SIGN_IN_COOKIE,
+    random_token, same_token, set_cookie, Role, Sessions, MAX_FAILED_ATTEMPTS, SESSION_COOKIE,
+    SIGN_IN_COOKIE,
 };
 use maud::{html, Markup};
 use poem::http::{header, StatusCode};
@@ -127,4 +127,3 @@ pub fn sign_out(sessions: &Sessions, token: &str, secure_cookie: bool) -> Respon
     }
     secure(response)
 }
-

@@ -2,12 +2,17 @@
 //! window, per project, key, model or endpoint, drawn as SVG charts; totals per group; and a
 //! month-end projection at the window's rate.
 //!
-//! The numbers come from real traffic: the request log's rows (see `super::requests`).
+//! The numbers come from real traffic: the organization's per-minute usage aggregates and
+//! costs (`crate::store::org`), which every answered request adds to. Until the organization
+//! has accounted anything in the window (a server that only has a request log), the request
+//! log's rows are used instead, without costs.
 
 use super::chart::{line_chart, number, Series};
 use super::page::layout;
 use super::requests::Row;
 use super::session::Session;
+use crate::store::org::{BucketWidth, Totals, UsageQuery, UsageRow};
+use crate::store::Store;
 use maud::{html, Markup};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,6 +44,16 @@ impl GroupBy {
             .iter()
             .find(|(_, n)| *n == name)
             .map_or(GroupBy::Model, |(g, _)| *g)
+    }
+
+    /// The organization's `group_by` field for this grouping.
+    fn field(self) -> &'static str {
+        match self {
+            GroupBy::Project => "project_id",
+            GroupBy::Key => "api_key_id",
+            GroupBy::Model => "model",
+            GroupBy::Endpoint => "endpoint",
+        }
     }
 
     fn name(self) -> &'static str {
@@ -77,6 +92,12 @@ pub struct Usage {
     pub latency: [Vec<f64>; 3],
     /// Minutes in the window.
     pub window_minutes: u64,
+    /// Dollars per project in the window (empty without the organization's costs).
+    pub costs: Vec<(String, f64)>,
+    /// Dollars since the start of the month.
+    pub month_cost: f64,
+    /// Where the numbers come from: `usage` (the organization's) or `request log`.
+    pub source: &'static str,
 }
 
 impl Usage {
@@ -146,19 +167,132 @@ impl Usage {
             latency: [percentile(0.5), percentile(0.95), percentile(0.99)],
             groups,
             window_minutes,
+            costs: Vec::new(),
+            month_cost: 0.0,
+            source: "request log",
         }
+    }
+
+    /// The organization's usage and costs in the `window_minutes` before `now_ms`, split by
+    /// `by`, with keys and projects named.
+    pub fn from_org(store: &Store, by: GroupBy, now_ms: u64, window_minutes: u64) -> Usage {
+        let org = store.org();
+        let window_minutes = window_minutes.clamp(1, 24 * 60);
+        let end = (now_ms / 60_000 + 1) as i64 * 60;
+        let start = end - window_minutes as i64 * 60;
+        let query = |group: &str, from: i64, width: BucketWidth| UsageQuery {
+            start_time: from,
+            end_time: Some(end),
+            bucket_width: width,
+            group_by: vec![group.to_string()],
+            ..UsageQuery::default()
+        };
+        let keys = org.list_keys();
+        let projects = org.projects();
+        let project_name = |id: &str| {
+            projects
+                .iter()
+                .find(|p| p["id"] == id)
+                .and_then(|p| p["name"].as_str())
+                .map_or_else(|| id.to_string(), str::to_string)
+        };
+        let label = |row: &UsageRow| -> String {
+            let text = match by {
+                GroupBy::Project => row.project_id.as_deref().map(project_name),
+                GroupBy::Key => row.api_key_id.as_deref().map(|id| {
+                    keys.iter()
+                        .find(|k| k.id == id && !k.name.is_empty())
+                        .map_or_else(|| id.to_string(), |k| k.name.clone())
+                }),
+                GroupBy::Model => row.model.clone(),
+                GroupBy::Endpoint => row.endpoint.clone(),
+            };
+            text.filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "(none)".into())
+        };
+        let buckets = org.usage(&query(by.field(), start, BucketWidth::Minute));
+        let n = buckets.len();
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        let mut latency = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+        for (i, bucket) in buckets.iter().enumerate() {
+            let mut all = Totals::default();
+            for row in &bucket.rows {
+                let name = label(row);
+                let group = groups.entry(name.clone()).or_insert_with(|| Group {
+                    label: name,
+                    requests: vec![0.0; n],
+                    tokens: vec![0.0; n],
+                    errors: vec![0.0; n],
+                    input_tokens: 0,
+                    output_tokens: 0,
+                });
+                let t = &row.totals;
+                group.requests[i] += t.requests as f64;
+                group.tokens[i] += (t.input_tokens + t.output_tokens) as f64;
+                group.errors[i] += t.errors as f64;
+                group.input_tokens += t.input_tokens;
+                group.output_tokens += t.output_tokens;
+                all.merge(t);
+            }
+            for (k, q) in [0.5, 0.95, 0.99].into_iter().enumerate() {
+                latency[k][i] = all.latency_percentile_ms(q).unwrap_or(0.0);
+            }
+        }
+        let mut costs: BTreeMap<String, f64> = BTreeMap::new();
+        for row in org
+            .costs(&query("project_id", start, BucketWidth::Day))
+            .iter()
+            .flat_map(|b| &b.rows)
+        {
+            let name = project_name(row.project_id.as_deref().unwrap_or(""));
+            *costs.entry(name).or_default() += row.amount_usd;
+        }
+        let month_cost = org
+            .costs(&query("project_id", month_start(now_ms), BucketWidth::Day))
+            .iter()
+            .flat_map(|b| &b.rows)
+            .map(|r| r.amount_usd)
+            .sum();
+        let mut groups: Vec<Group> = groups.into_values().collect();
+        groups.sort_by(|a, b| total(&b.requests).total_cmp(&total(&a.requests)));
+        Usage {
+            minutes: buckets.iter().map(|b| b.start_time as u64 * 1000).collect(),
+            groups,
+            latency,
+            window_minutes,
+            costs: costs.into_iter().collect(),
+            month_cost,
+            source: "usage",
+        }
+    }
+
+    /// Dollars in the window.
+    pub fn window_cost(&self) -> f64 {
+        self.costs.iter().map(|(_, c)| c).sum()
     }
 
     /// Requests, tokens and errors in the window, all groups together.
     pub fn totals(&self) -> (f64, f64, f64) {
         self.groups.iter().fold((0.0, 0.0, 0.0), |(r, t, e), g| {
-            (r + total(&g.requests), t + total(&g.tokens), e + total(&g.errors))
+            (
+                r + total(&g.requests),
+                t + total(&g.tokens),
+                e + total(&g.errors),
+            )
         })
     }
 }
 
 fn total(values: &[f64]) -> f64 {
     values.iter().sum()
+}
+
+/// The start of the month of `now_ms` (UTC), in Unix seconds.
+fn month_start(now_ms: u64) -> i64 {
+    let now = (now_ms / 1000) as i64;
+    let date = crate::generate::rfc3339(now);
+    let day: i64 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(1);
+    now - now.rem_euclid(86_400) - (day - 1) * 86_400
 }
 
 /// Minutes left in the month of `now_ms` (UTC).
@@ -223,8 +357,20 @@ pub fn page(usage: &Usage, by: GroupBy, session: &Session, now_ms: u64) -> Marku
             p #totals { "In the last " (usage.window_minutes) " minutes: "
                 (number(requests)) " requests, " (number(tokens)) " tokens, " (number(errors)) " errors." }
             p #projection { "Month-end projection at this rate: "
-                (number((requests * scale).round())) " more requests and "
-                (number((tokens * scale).round())) " more tokens." }
+                (number((requests * scale).round())) " more requests, "
+                (number((tokens * scale).round())) " more tokens"
+                @if usage.source == "usage" {
+                    ", and $" (format!("{:.4}", usage.month_cost + usage.window_cost() * scale))
+                    " for the month ($" (format!("{:.4}", usage.month_cost)) " so far)"
+                }
+                "." }
+            p.note { "Source: " (usage.source) "." }
+            @if !usage.costs.is_empty() {
+                table #costs {
+                    thead { tr { th { "Project" } th { "Cost in the window (USD)" } } }
+                    tbody { @for (project, cost) in &usage.costs { tr { td { (project) } td { (format!("{cost:.6}")) } } } }
+                }
+            }
             (line_chart(&format!("Requests per minute by {}", by.name()), "requests", &labels, &per(|g| &g.requests)))
             (line_chart(&format!("Tokens per minute by {}", by.name()), "tokens", &labels, &per(|g| &g.tokens)))
             (line_chart(&format!("Errors per minute by {}", by.name()), "errors", &labels, &per(|g| &g.errors)))
@@ -266,7 +412,7 @@ mod tests {
 
     #[test]
     fn traffic_is_bucketed_per_minute_and_group() {
-        let now = 10 * 60_000 + 5;
+        let now = 100 * 60_000 + 5;
         let rows = [
             row(now, "gpt-4o", "200", 10.0),
             row(now - 60_000, "gpt-4o", "429", 30.0),
@@ -281,6 +427,14 @@ mod tests {
         assert_eq!(usage.totals(), (3.0, 21.0, 1.0));
         assert_eq!(usage.latency[0][4], 10.0);
         assert_eq!(usage.latency[2][4], 20.0);
+    }
+
+    #[test]
+    fn the_month_starts_on_its_first_day() {
+        assert_eq!(
+            month_start(1_796_601_600_000 + 5_000),
+            1_796_601_600 - 6 * 86_400
+        );
     }
 
     #[test]
