@@ -90,6 +90,29 @@ impl ApiError {
         .with_code("invalid_api_key")
     }
 
+    /// 401 for a key past its expiry (the key masked like [`ApiError::incorrect_api_key`]).
+    pub fn expired_api_key(key: &str) -> ApiError {
+        ApiError::invalid_request(format!(
+            "The API key provided has expired: {}. You can find your API key at \
+             https://platform.openai.com/account/api-keys.",
+            mask_key(key)
+        ))
+        .with_status(401)
+        .with_code("invalid_api_key")
+    }
+
+    /// 401 for a key without the scope an operation needs (a restricted key, or an
+    /// ordinary key on an admin operation), in the real API's words.
+    pub fn missing_scopes(scope: &str) -> ApiError {
+        ApiError::invalid_request(format!(
+            "You have insufficient permissions for this operation. Missing scopes: {scope}. \
+             Check that you have the correct role in your organization (Reader, Writer, \
+             Owner) and project (Member, Owner), and if you're using a restricted API key, \
+             that it has the necessary scopes."
+        ))
+        .with_status(401)
+    }
+
     /// 400 for an argument the operation does not take.
     pub fn unrecognized_argument(name: &str) -> ApiError {
         ApiError::invalid_request(format!("Unrecognized request argument supplied: {name}"))

@@ -96,3 +96,4 @@ pub use config::{Config, ConfigError, LogFormat, LogLevel, RateLimit};
 pub use scenario::log::ReceivedRequest;
 pub use scenario::{RulesError, Trace};
 pub use server::{MockServer, MockServerBuilder};
+pub use store::org::{CreatedKey, KeyInfo, KeyKind, KeyLimits, KeySpec, KeyState};

@@ -163,6 +163,21 @@ impl Engine {
         headers: &HeaderMap,
         api_key: Option<&str>,
     ) -> Plan {
+        self.plan_limited(op, endpoint, request, headers, api_key, None)
+    }
+
+    /// [`Engine::plan`] for a request under an organization limit (its key's, or its
+    /// project's for the model): `limit` is the bucket's name and the limit, applied instead
+    /// of the `--rate-limit` entries.
+    pub fn plan_limited(
+        &self,
+        op: &Operation,
+        endpoint: &Endpoint,
+        request: &ValidRequest,
+        headers: &HeaderMap,
+        api_key: Option<&str>,
+        limit: Option<(&str, limits::Limit)>,
+    ) -> Plan {
         // What rules match on (the conversation's texts) is read only when rules exist.
         let model = request.body.get("model").and_then(Value::as_str);
         let streams = op.stream.is_some() && request.wants_stream();
@@ -224,15 +239,21 @@ impl Engine {
             finish(&mut plan, overrides, &mut rng);
             return plan;
         }
-        if self.limiter.is_active() {
+        if limit.is_some() || self.limiter.is_active() {
             let key = api_key.unwrap_or("");
             let body = &request.body;
-            match self.limiter.check(
-                key,
-                model,
-                || limits::request_tokens(model, body),
-                Instant::now(),
-            ) {
+            let tokens = || limits::request_tokens(model, body);
+            let verdict = match limit {
+                Some((bucket, limit)) => self.limiter.check_limit(
+                    bucket,
+                    model.unwrap_or(""),
+                    limit,
+                    tokens,
+                    Instant::now(),
+                ),
+                None => self.limiter.check(key, model, tokens, Instant::now()),
+            };
+            match verdict {
                 Verdict::Unlimited => {}
                 Verdict::Allowed(headers) => plan.headers = headers,
                 Verdict::Denied(refusal) => {

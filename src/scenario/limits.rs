@@ -45,22 +45,29 @@ impl RateLimit {
 #[derive(Debug, Clone)]
 struct Allowance {
     capacity: f64,
+    per_minute: f64,
     level: f64,
     updated: Instant,
 }
 
 impl Allowance {
     fn new(capacity: u64, now: Instant) -> Allowance {
+        Allowance::with_burst(capacity, capacity, now)
+    }
+
+    /// `per_minute` units a minute, holding at most `burst`.
+    fn with_burst(per_minute: u64, burst: u64, now: Instant) -> Allowance {
         Allowance {
-            capacity: capacity as f64,
-            level: capacity as f64,
+            capacity: burst.max(1) as f64,
+            per_minute: per_minute.max(1) as f64,
+            level: burst.max(1) as f64,
             updated: now,
         }
     }
 
     /// Units regained per second.
     fn rate(&self) -> f64 {
-        self.capacity / 60.0
+        self.per_minute / 60.0
     }
 
     fn refill(&mut self, now: Instant) {
@@ -82,7 +89,7 @@ impl Allowance {
     fn headers(&self, kind: &str, headers: &mut Vec<(String, String)>) {
         headers.push((
             format!("x-ratelimit-limit-{kind}"),
-            format!("{}", self.capacity as u64),
+            format!("{}", self.per_minute as u64),
         ));
         headers.push((
             format!("x-ratelimit-remaining-{kind}"),
@@ -99,10 +106,24 @@ impl Allowance {
 struct Bucket {
     requests: Option<Allowance>,
     tokens: Option<Allowance>,
+    /// The limit the bucket was made for (rpm, tpm, burst): a changed limit starts anew.
+    made_for: (Option<u64>, Option<u64>, Option<u64>),
 }
 
 /// The most buckets kept; beyond it, full (idle) buckets are forgotten.
 const MAX_BUCKETS: usize = 10_000;
+
+/// One limit to apply: requests and tokens per minute, and how many requests a full
+/// bucket holds (`rpm` when `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limit {
+    /// Requests per minute.
+    pub rpm: Option<u64>,
+    /// Tokens per minute.
+    pub tpm: Option<u64>,
+    /// Requests a full bucket holds.
+    pub burst: Option<u64>,
+}
 
 /// The configured limits and their buckets.
 #[derive(Debug, Default)]
@@ -162,6 +183,26 @@ impl Limiter {
         else {
             return Verdict::Unlimited;
         };
+        let limit = Limit {
+            rpm: limit.rpm,
+            tpm: limit.tpm,
+            burst: None,
+        };
+        self.check_limit(key, model, limit, tokens, now)
+    }
+
+    /// Checks and counts one request against an explicit `limit` (an organization key's or
+    /// project's), in the bucket of (`bucket`, `model`); a bucket made for another limit
+    /// starts anew, so a changed limit applies at once.
+    pub fn check_limit(
+        &self,
+        bucket: &str,
+        model: &str,
+        limit: Limit,
+        tokens: impl FnOnce() -> u64,
+        now: Instant,
+    ) -> Verdict {
+        let key = bucket;
         let Ok(mut buckets) = self.buckets.lock() else {
             return Verdict::Unlimited;
         };
@@ -176,12 +217,20 @@ impl Limiter {
                     })
             });
         }
+        let made_for = (limit.rpm, limit.tpm, limit.burst);
+        let fresh = || Bucket {
+            requests: limit
+                .rpm
+                .map(|rpm| Allowance::with_burst(rpm, limit.burst.unwrap_or(rpm), now)),
+            tokens: limit.tpm.map(|tpm| Allowance::new(tpm, now)),
+            made_for,
+        };
         let bucket = buckets
             .entry((key.to_string(), model.to_string()))
-            .or_insert_with(|| Bucket {
-                requests: limit.rpm.map(|rpm| Allowance::new(rpm, now)),
-                tokens: limit.tpm.map(|tpm| Allowance::new(tpm, now)),
-            });
+            .or_insert_with(fresh);
+        if bucket.made_for != made_for {
+            *bucket = fresh();
+        }
         let cost = if bucket.tokens.is_some() { tokens() } else { 0 };
         for allowance in [&mut bucket.requests, &mut bucket.tokens]
             .into_iter()
@@ -244,7 +293,7 @@ fn denied(
     requested: u64,
     bucket: &Bucket,
 ) -> SimulatedError {
-    let limit = allowance.capacity as u64;
+    let limit = allowance.per_minute as u64;
     let used = (allowance.capacity - allowance.level).max(0.0).ceil() as u64;
     let mut headers = bucket_headers(bucket);
     let message = if requested > limit {

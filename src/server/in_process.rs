@@ -7,6 +7,7 @@ use super::{bind, Running};
 use crate::config::Config;
 use crate::scenario::log::ReceivedRequest;
 use crate::scenario::RulesError;
+use crate::store::org::{CreatedKey, KeyInfo, KeySpec};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -222,6 +223,62 @@ impl MockServer {
     pub fn reset(&self) {
         self.running.store().reset(None);
         self.running.scenarios().reset();
+    }
+
+    /// Creates an organization key (`sk-proj-…`), as `POST /__mock/keys` does: `spec` gives
+    /// its name, project, expiry, rate limits and scopes. The secret is in the answer only.
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// use openai_mock::{KeySpec, MockServer};
+    /// let server = MockServer::start().await;
+    /// let key = server
+    ///     .create_key(KeySpec { name: "ci".into(), ..KeySpec::default() })
+    ///     .unwrap();
+    /// assert!(key.secret.starts_with("sk-proj-"));
+    /// server.revoke_key(&key.info.id).unwrap();
+    /// let answer = reqwest::Client::new()
+    ///     .get(format!("{}/models", server.base_url()))
+    ///     .bearer_auth(&key.secret)
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(answer.status(), 401);
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The real API's kind of 400 body when the store is full.
+    pub fn create_key(&self, spec: KeySpec) -> Result<CreatedKey, serde_json::Value> {
+        self.running
+            .store()
+            .org()
+            .create_key(&spec)
+            .map_err(|e| e.body())
+    }
+
+    /// Every organization key (project, service-account and admin keys, and keys seen in
+    /// open mode), with state, limits, last use and usage; never a secret.
+    pub fn keys(&self) -> Vec<KeyInfo> {
+        self.running.store().org().list_keys()
+    }
+
+    /// Suspends the key `id` (refused with 401 until resumed); `None` when there is none.
+    pub fn suspend_key(&self, id: &str) -> Option<KeyInfo> {
+        self.running.store().org().suspend_key(id)
+    }
+
+    /// Resumes the suspended key `id`; `None` when there is none.
+    pub fn resume_key(&self, id: &str) -> Option<KeyInfo> {
+        self.running.store().org().resume_key(id)
+    }
+
+    /// Revokes the key `id`: refused with 401 from now on, whatever the server's key mode.
+    /// The key as it was; `None` when there is none.
+    pub fn revoke_key(&self, id: &str) -> Option<KeyInfo> {
+        self.running.store().org().revoke_key(id)
     }
 
     /// Empties the objects that persist (files, uploads, vector stores, ...) of one

@@ -26,6 +26,7 @@ mod cors;
 pub mod dashboard;
 mod in_process;
 mod info;
+mod key_control;
 mod linger;
 mod listeners;
 mod pipeline;

@@ -28,6 +28,7 @@ use crate::scenario::{self, latency, Failure, Plan};
 use crate::services::canonical_json;
 use crate::services::sse::{typed_events, Event};
 use crate::services::tokens::Encoding;
+use crate::store::org::{KeyEntry, Sample, Tally};
 use crate::store::{lifecycle, Found, Store};
 use crate::validate::{self, ValidRequest};
 use bytes::Bytes;
@@ -116,6 +117,14 @@ impl Outcome {
 struct Record {
     outcome: Outcome,
     operation: Option<String>,
+    /// The operation's index in the catalog, once routed.
+    index: Option<usize>,
+    /// The organization key the request is attributed to, once authorized.
+    key: Option<Arc<KeyEntry>>,
+    /// The model asked for, once validated.
+    model: Option<String>,
+    /// What the answer used (tokens, images, ...).
+    tally: Tally,
     /// What the scenario engine did, once the request got that far.
     scenario: Option<scenario::Trace>,
     /// The request body, once read (the log keeps its start).
@@ -173,9 +182,17 @@ impl Pipeline {
         let op = &self.catalog.operations[index];
         let endpoint = self.endpoints.entry(index);
         record.operation = Some(op.id.clone());
-        self.settings
+        record.index = Some(index);
+        record.key = self
+            .settings
             .keys
-            .check(credentials, op.admin)
+            .authorize(
+                self.settings.store.org(),
+                credentials,
+                op.admin,
+                &op.method,
+                &op.path,
+            )
             .inspect_err(|_| record.outcome = Outcome::Unauthorized)?;
         let body = body
             .read()
@@ -198,18 +215,41 @@ impl Pipeline {
         .await
         .inspect_err(|_| record.outcome = Outcome::Invalid)?;
         request.origin = origin(&req);
+        record.model = request
+            .body
+            .get("model")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let namespace = namespace_of(credentials);
         let call = self.call(op, &request, None, namespace);
         (endpoint.check)(&call).inspect_err(|_| record.outcome = Outcome::Refused)?;
         record.outcome = Outcome::Answered;
         let mut ids = self.settings.ids.next_source();
+        let org = self.settings.store.org();
+        let limit = record.key.as_ref().and_then(|key| {
+            let limits = org.limit_for(key, record.model.as_deref().unwrap_or(""))?;
+            let bucket = if key.limits.rpm.is_some() || key.limits.tpm.is_some() {
+                &key.id
+            } else {
+                &key.project_id
+            };
+            Some((
+                &**bucket,
+                scenario::limits::Limit {
+                    rpm: limits.rpm,
+                    tpm: limits.tpm,
+                    burst: limits.burst,
+                },
+            ))
+        });
         let plan = with_id_source(&mut ids, || {
-            self.settings.scenarios.plan(
+            self.settings.scenarios.plan_limited(
                 op,
                 endpoint,
                 &request,
                 req.headers(),
                 credentials.key.as_deref(),
+                limit,
             )
         });
         if !plan.delay.is_zero() {
@@ -220,7 +260,9 @@ impl Pipeline {
             _ => {
                 let script = plan.scripted();
                 let call = self.call(op, &request, script.as_ref(), namespace);
-                with_id_source(&mut ids, || self.respond(endpoint, &call, &body, &plan))
+                with_id_source(&mut ids, || {
+                    self.respond(endpoint, &call, &body, &plan, &mut record.tally)
+                })
             }
         };
         add_headers(&mut response, &plan.headers);
@@ -307,7 +349,14 @@ impl Pipeline {
 
     /// The answer to a valid request the scenario engine lets through: the endpoint's (or a
     /// rule's) body, as JSON, a stream or bytes.
-    fn respond(&self, endpoint: &Endpoint, call: &Call, raw_body: &Bytes, plan: &Plan) -> Response {
+    fn respond(
+        &self,
+        endpoint: &Endpoint,
+        call: &Call,
+        raw_body: &Bytes,
+        plan: &Plan,
+        tally: &mut Tally,
+    ) -> Response {
         if matches!(plan.outcome, scenario::Outcome::Normal) && !(endpoint.wants_stream)(call) {
             if let Some(bytes) = (endpoint.prebuilt)(call) {
                 return Response::builder()
@@ -318,6 +367,9 @@ impl Pipeline {
         }
         let (mut generator, mut answer) = self.shaped(endpoint, call, raw_body, plan);
         let op = call.op;
+        if let Some(answer) = &answer {
+            *tally = Tally::of(&op.path, &call.request.body, answer);
+        }
         let mut status = StatusCode::from_u16(op.response.status).unwrap_or(StatusCode::OK);
         let poll_after = match &answer {
             Some(answer) if endpoint.polled => self.poll_after_ms(call.namespace, answer),
@@ -624,6 +676,18 @@ impl PoemEndpoint for Pipeline {
             validation = record.outcome.as_str(),
             key = %credentials.masked(),
         );
+        if let (Some(key), Some(index)) = (&record.key, record.index) {
+            self.settings.store.org().account(&Sample {
+                at_ms: scenario::log::unix_ms(),
+                project_id: &key.project_id,
+                key_id: &key.id,
+                model: record.model.as_deref().unwrap_or(""),
+                endpoint: &self.catalog.operations[index].path,
+                status,
+                latency_ms: elapsed.as_secs_f64() * 1000.0,
+                tally: record.tally,
+            });
+        }
         if record.outcome != Outcome::Builtin {
             let (request, request_truncated) = scenario::log::Bodies::bounded(&record.body);
             let (response_body, response_truncated) = json_body(&mut response).await;

@@ -5,6 +5,7 @@
 //!   that API key's objects.
 //! - `GET /__mock/state` exports the store as JSON (`?namespace=KEY` for one namespace).
 //! - `PUT /__mock/state` imports such a document, replacing everything stored.
+//! - `/__mock/keys` controls the organization's keys (`super::key_control`).
 
 use super::body::RequestBody;
 use super::respond::json_response;
@@ -24,6 +25,9 @@ pub async fn answer(
     query: Option<&str>,
     body: &mut RequestBody,
 ) -> Option<Result<Response, ApiError>> {
+    if let Some(answer) = super::key_control::answer(store, method, path, body).await {
+        return Some(answer);
+    }
     let namespace = query.and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(name, _)| name == "namespace")

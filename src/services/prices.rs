@@ -33,6 +33,16 @@ const fn tokens(input: f64, cached: f64, output: f64) -> Price {
     }
 }
 
+/// Prices by the unit, not by the token: per image, per million characters, per minute.
+const fn per_unit(image: f64, characters: f64, minute: f64) -> Price {
+    Price {
+        image,
+        characters,
+        minute,
+        ..tokens(0.0, 0.0, 0.0)
+    }
+}
+
 /// Model name prefixes and their prices; the longest matching prefix wins.
 const TABLE: &[(&str, Price)] = &[
     ("gpt-4o-mini", tokens(0.15, 0.075, 0.60)),
@@ -58,20 +68,8 @@ const TABLE: &[(&str, Price)] = &[
     ("text-moderation", tokens(0.0, 0.0, 0.0)),
     ("davinci-002", tokens(2.00, 2.00, 2.00)),
     ("babbage-002", tokens(0.40, 0.40, 0.40)),
-    (
-        "dall-e-3",
-        Price {
-            image: 0.040,
-            ..tokens(0.0, 0.0, 0.0)
-        },
-    ),
-    (
-        "dall-e-2",
-        Price {
-            image: 0.020,
-            ..tokens(0.0, 0.0, 0.0)
-        },
-    ),
+    ("dall-e-3", per_unit(0.040, 0.0, 0.0)),
+    ("dall-e-2", per_unit(0.020, 0.0, 0.0)),
     (
         "gpt-image-1",
         Price {
@@ -79,27 +77,9 @@ const TABLE: &[(&str, Price)] = &[
             ..tokens(5.00, 1.25, 40.00)
         },
     ),
-    (
-        "tts-1-hd",
-        Price {
-            characters: 30.00,
-            ..tokens(0.0, 0.0, 0.0)
-        },
-    ),
-    (
-        "tts-1",
-        Price {
-            characters: 15.00,
-            ..tokens(0.0, 0.0, 0.0)
-        },
-    ),
-    (
-        "whisper-1",
-        Price {
-            minute: 0.006,
-            ..tokens(0.0, 0.0, 0.0)
-        },
-    ),
+    ("tts-1-hd", per_unit(0.0, 30.00, 0.0)),
+    ("tts-1", per_unit(0.0, 15.00, 0.0)),
+    ("whisper-1", per_unit(0.0, 0.0, 0.006)),
 ];
 
 /// What a model unknown to the table costs: the price of `gpt-4o-mini`, so traffic always

@@ -3,11 +3,15 @@
 //! default lenient ids and one with `--strict-ids`, both with `--lifecycle-ms 300` so
 //! background work (batches, ingestion, fine-tuning) finishes quickly.
 //!
-//! pytest gets `OPENAI_BASE_URL`, `OPENAI_STRICT_BASE_URL` (both ending in `/v1`) and
-//! `OPENAI_API_KEY`. Extra pytest arguments can be passed in `SDK_PYTHON_STATE_ARGS`.
+//! Both accept the admin key `sk-admin-state-root` (`--admin-api-key`) for the organization
+//! tests. pytest gets `OPENAI_BASE_URL`, `OPENAI_STRICT_BASE_URL` (both ending in `/v1`),
+//! `OPENAI_API_KEY` and `OPENAI_ADMIN_KEY`. Extra pytest arguments can be passed in `SDK_PYTHON_STATE_ARGS`.
 
 use crate::support::binary::Spawned;
 use crate::support::python::pytest;
+
+/// The admin key both servers accept (`OPENAI_ADMIN_KEY` for the organization tests).
+const ADMIN_KEY: &str = "sk-admin-state-root";
 
 #[test]
 fn openai_python_state_round_trips_pass() {
@@ -19,6 +23,8 @@ fn openai_python_state_round_trips_pass() {
         "0",
         "--lifecycle-ms",
         "300",
+        "--admin-api-key",
+        ADMIN_KEY,
     ];
     let lenient = Spawned::start(&args, 1);
     let strict = Spawned::start(&[&args[..], &["--strict-ids"]].concat(), 1);
@@ -30,6 +36,7 @@ fn openai_python_state_round_trips_pass() {
             ("OPENAI_BASE_URL", &base_url),
             ("OPENAI_STRICT_BASE_URL", &strict_url),
             ("OPENAI_API_KEY", "sk-state-test"),
+            ("OPENAI_ADMIN_KEY", ADMIN_KEY),
         ],
         "SDK_PYTHON_STATE_ARGS",
     );

@@ -22,6 +22,7 @@ mod dashboard;
 mod hardening;
 mod in_process;
 mod key_order;
+mod organization;
 mod readme_examples;
 mod realism;
 mod scenarios;

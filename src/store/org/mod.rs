@@ -20,7 +20,8 @@ pub mod usage;
 pub use audit::AuditQuery;
 pub use keys::{CreatedKey, KeyEntry, KeyInfo, KeyKind, KeyLimits, KeySpec, KeyState};
 pub use usage::{
-    BucketWidth, CostBucket, CostRow, Sample, Tally, Totals, UsageBucket, UsageQuery, UsageRow,
+    Bucket, BucketWidth, CostBucket, CostRow, Sample, Tally, Totals, UsageBucket, UsageQuery,
+    UsageRow,
 };
 
 use super::{lifecycle, Found, Object, Store};

@@ -322,16 +322,22 @@ pub struct UsageRow {
     pub totals: Totals,
 }
 
-/// One time bucket of usage.
+/// One time bucket of usage or costs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct UsageBucket {
+pub struct Bucket<R> {
     /// Start (Unix seconds).
     pub start_time: i64,
     /// End (Unix seconds).
     pub end_time: i64,
-    /// One row per group with usage (none when the bucket is idle).
-    pub rows: Vec<UsageRow>,
+    /// One row per group with usage or a cost (none when the bucket is idle).
+    pub rows: Vec<R>,
 }
+
+/// One time bucket of usage.
+pub type UsageBucket = Bucket<UsageRow>;
+
+/// One time bucket of costs.
+pub type CostBucket = Bucket<CostRow>;
 
 /// One priced line in a costs bucket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -342,17 +348,6 @@ pub struct CostRow {
     pub line_item: Option<String>,
     /// US dollars.
     pub amount_usd: f64,
-}
-
-/// One time bucket of costs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CostBucket {
-    /// Start (Unix seconds).
-    pub start_time: i64,
-    /// End (Unix seconds).
-    pub end_time: i64,
-    /// One row per group with a cost.
-    pub rows: Vec<CostRow>,
 }
 
 /// A stored aggregate: its slot fields and sums.
@@ -408,11 +403,13 @@ impl UsageQuery {
         let width = self.bucket_width.seconds();
         let end = self.end_time.unwrap_or_else(|| super::now_secs() + 1);
         let start = self.start_time - self.start_time.rem_euclid(width);
-        (0..)
-            .map(|i| start + i * width)
-            .take_while(|s| *s < end)
-            .take(max)
-            .collect()
+        let mut starts = Vec::new();
+        let mut at = Some(start);
+        while let Some(now) = at.filter(|s| *s < end && starts.len() < max) {
+            starts.push(now);
+            at = now.checked_add(width);
+        }
+        starts
     }
 }
 
@@ -460,84 +457,84 @@ impl Org<'_> {
             .collect()
     }
 
-    /// Usage as `query` asks: one bucket per width from its start to its end (idle ones
-    /// empty), each with a row per group.
-    pub fn usage(&self, query: &UsageQuery) -> Vec<UsageBucket> {
+    /// The stored usage `query` wants, one [`Bucket`] per width from its start to its end,
+    /// each with the rows `rows_of` makes of that bucket's aggregates.
+    fn bucketed<R>(
+        &self,
+        query: &UsageQuery,
+        rows_of: impl Fn(&mut dyn Iterator<Item = &Stored>) -> Vec<R>,
+    ) -> Vec<Bucket<R>> {
         let width = query.bucket_width.seconds();
-        let rows = self.stored_usage(query);
+        let stored = self.stored_usage(query);
         query
             .starts(10_000)
             .into_iter()
             .map(|start| {
-                let mut groups: BTreeMap<[Option<String>; 4], Totals> = BTreeMap::new();
-                for s in rows
+                let end = start.saturating_add(width);
+                let mut within = stored
                     .iter()
-                    .filter(|s| s.minute >= start && s.minute < start + width)
-                {
-                    let key = [
-                        query.grouped("project_id", &s.project),
-                        query.grouped("api_key_id", &s.key),
-                        query.grouped("model", &s.model),
-                        query.grouped("endpoint", &s.endpoint),
-                    ];
-                    groups.entry(key).or_default().merge(&s.totals);
-                }
-                UsageBucket {
+                    .filter(|s| s.minute >= start && s.minute < end);
+                Bucket {
                     start_time: start,
-                    end_time: start + width,
-                    rows: groups
-                        .into_iter()
-                        .map(
-                            |([project_id, api_key_id, model, endpoint], totals)| UsageRow {
-                                project_id,
-                                api_key_id,
-                                model,
-                                endpoint,
-                                totals,
-                            },
-                        )
-                        .collect(),
+                    end_time: end,
+                    rows: rows_of(&mut within),
                 }
             })
             .collect()
     }
 
+    /// Usage as `query` asks: one bucket per width from its start to its end (idle ones
+    /// empty), each with a row per group.
+    pub fn usage(&self, query: &UsageQuery) -> Vec<UsageBucket> {
+        self.bucketed(query, |within| {
+            let mut groups: BTreeMap<[Option<String>; 4], Totals> = BTreeMap::new();
+            for s in within {
+                let key = [
+                    query.grouped("project_id", &s.project),
+                    query.grouped("api_key_id", &s.key),
+                    query.grouped("model", &s.model),
+                    query.grouped("endpoint", &s.endpoint),
+                ];
+                groups.entry(key).or_default().merge(&s.totals);
+            }
+            groups
+                .into_iter()
+                .map(
+                    |([project_id, api_key_id, model, endpoint], totals)| UsageRow {
+                        project_id,
+                        api_key_id,
+                        model,
+                        endpoint,
+                        totals,
+                    },
+                )
+                .collect()
+        })
+    }
+
     /// Costs as `query` asks (grouped by `project_id` and/or `line_item`), priced with
     /// [`prices`]: one bucket per width, each with a row per group that cost something.
     pub fn costs(&self, query: &UsageQuery) -> Vec<CostBucket> {
-        let width = query.bucket_width.seconds();
-        let rows = self.stored_usage(query);
-        query
-            .starts(10_000)
-            .into_iter()
-            .map(|start| {
-                let mut groups: BTreeMap<(Option<String>, Option<String>), f64> = BTreeMap::new();
-                for s in rows
-                    .iter()
-                    .filter(|s| s.minute >= start && s.minute < start + width)
-                {
-                    for (item, amount) in line_items(&s.model, &s.totals) {
-                        let key = (
-                            query.grouped("project_id", &s.project),
-                            query.grouped("line_item", &item),
-                        );
-                        *groups.entry(key).or_default() += amount;
-                    }
+        self.bucketed(query, |within| {
+            let mut groups: BTreeMap<(Option<String>, Option<String>), f64> = BTreeMap::new();
+            for s in within {
+                for (item, amount) in line_items(&s.model, &s.totals) {
+                    let key = (
+                        query.grouped("project_id", &s.project),
+                        query.grouped("line_item", &item),
+                    );
+                    *groups.entry(key).or_default() += amount;
                 }
-                CostBucket {
-                    start_time: start,
-                    end_time: start + width,
-                    rows: groups
-                        .into_iter()
-                        .map(|((project_id, line_item), amount_usd)| CostRow {
-                            project_id,
-                            line_item,
-                            amount_usd,
-                        })
-                        .collect(),
-                }
-            })
-            .collect()
+            }
+            groups
+                .into_iter()
+                .map(|((project_id, line_item), amount_usd)| CostRow {
+                    project_id,
+                    line_item,
+                    amount_usd,
+                })
+                .collect()
+        })
     }
 
     /// Each key's usage so far, by key id.
@@ -582,4 +579,97 @@ pub fn line_items(model: &str, totals: &Totals) -> Vec<(String, f64)> {
     .filter(|(_, amount)| *amount > 0.0)
     .map(|(what, amount)| (format!("{model}, {what}"), amount))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Settings, Store};
+
+    fn sample<'a>(at_ms: u64, model: &'a str, latency_ms: f64) -> Sample<'a> {
+        Sample {
+            at_ms,
+            project_id: "proj_a",
+            key_id: "key_a",
+            model,
+            endpoint: "/chat/completions",
+            status: 200,
+            latency_ms,
+            tally: Tally {
+                input_tokens: 10,
+                cached_tokens: 4,
+                output_tokens: 5,
+                ..Tally::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_chat_answer_and_a_speech_request_are_tallied() {
+        let answer = json!({"usage": {"prompt_tokens": 9, "completion_tokens": 3,
+            "prompt_tokens_details": {"cached_tokens": 2}}});
+        let tally = Tally::of("/chat/completions", &json!({}), &answer);
+        assert_eq!(
+            (tally.input_tokens, tally.cached_tokens, tally.output_tokens),
+            (9, 2, 3)
+        );
+        let speech = Tally::of("/audio/speech", &json!({"input": "héllo"}), &Value::Null);
+        assert_eq!(speech.characters, 5);
+        let images = Tally::of(
+            "/images/generations",
+            &json!({}),
+            &json!({"data": [{}, {}]}),
+        );
+        assert_eq!(images.images, 2);
+    }
+
+    #[test]
+    fn requests_are_summed_per_minute_and_written_only_when_read() {
+        let store = Store::in_memory(Settings::default());
+        let org = store.org();
+        let minute = 1_800_000_000_000 / 60_000 * 60_000;
+        for latency in [3.0, 40.0, 900.0] {
+            org.account(&sample(minute + 1_000, "gpt-4o-mini", latency));
+        }
+        org.account(&sample(minute + 61_000, "gpt-4o-mini", 3.0));
+        assert!(
+            store.list(ORG, USAGE_MINUTE, None).is_empty(),
+            "nothing written yet"
+        );
+        let query = UsageQuery {
+            start_time: (minute / 1000) as i64,
+            end_time: Some((minute / 1000) as i64 + 120),
+            bucket_width: BucketWidth::Minute,
+            group_by: vec!["model".into()],
+            ..UsageQuery::default()
+        };
+        let buckets = org.usage(&query);
+        assert_eq!(buckets.len(), 2);
+        let first = &buckets[0].rows[0];
+        assert_eq!(first.model.as_deref(), Some("gpt-4o-mini"));
+        assert_eq!((first.totals.requests, first.totals.input_tokens), (3, 30));
+        assert_eq!(first.totals.latency_percentile_ms(0.5), Some(50.0));
+        assert_eq!(first.totals.latency_percentile_ms(0.99), Some(1000.0));
+        assert_eq!(buckets[1].rows[0].totals.requests, 1);
+        assert_eq!(store.list(ORG, USAGE_MINUTE, None).len(), 2);
+        // More traffic in a written minute is merged into it.
+        org.account(&sample(minute + 2_000, "gpt-4o-mini", 3.0));
+        assert_eq!(org.usage(&query)[0].rows[0].totals.requests, 4);
+    }
+
+    #[test]
+    fn costs_price_uncached_cached_and_output_tokens() {
+        let totals = Totals {
+            input_tokens: 1_000_000,
+            cached_tokens: 400_000,
+            output_tokens: 1_000_000,
+            ..Totals::default()
+        };
+        let items: HashMap<String, f64> = line_items("gpt-4o-mini", &totals).into_iter().collect();
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(items["gpt-4o-mini, input"], 0.6 * 0.15));
+        assert!(close(items["gpt-4o-mini, cached input"], 0.4 * 0.075));
+        assert!(close(items["gpt-4o-mini, output"], 0.60));
+        assert!(line_items("gpt-4o-mini", &Totals::default()).is_empty());
+    }
 }

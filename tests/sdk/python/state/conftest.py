@@ -1,8 +1,8 @@
 """Fixtures for the state round-trips through the official openai-python SDK.
 
 tests/external/sdk_python_state.rs starts two openai-mock binaries (lenient ids, and
---strict-ids), both with --lifecycle-ms 300, and runs pytest on this directory with
-OPENAI_BASE_URL and OPENAI_STRICT_BASE_URL (ending in /v1).
+--strict-ids), both with --lifecycle-ms 300 and --admin-api-key OPENAI_ADMIN_KEY, and runs
+pytest on this directory with OPENAI_BASE_URL and OPENAI_STRICT_BASE_URL (ending in /v1).
 
 Every test gets its own API key, so its objects live in a namespace of their own: tests
 never see each other's files, whatever order they run in.
@@ -43,6 +43,22 @@ def other_client() -> OpenAI:
 @pytest.fixture
 def strict_client(key: str) -> OpenAI:
     return OpenAI(base_url=_url("OPENAI_STRICT_BASE_URL"), api_key=key, max_retries=0)
+
+
+@pytest.fixture
+def admin() -> OpenAI:
+    """A client with the servers' configured admin key, for the /organization/ operations."""
+    return OpenAI(
+        base_url=_url("OPENAI_BASE_URL"),
+        api_key="sk-unused",
+        admin_api_key=_url("OPENAI_ADMIN_KEY"),
+        max_retries=0,
+    )
+
+
+def client_for(secret: str) -> OpenAI:
+    """A client of the lenient server using `secret` as its API key."""
+    return OpenAI(base_url=_url("OPENAI_BASE_URL"), api_key=secret, max_retries=0)
 
 
 @pytest.fixture
