@@ -18,7 +18,7 @@
 use super::auth::{Credentials, Keys};
 use super::body::RequestBody;
 use super::respond::{
-    add_headers, add_standard_headers, error_response, json_response, request_id,
+    add_headers, add_standard_headers, error_response, json_body, json_response, request_id,
 };
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::endpoints::{self, Call, Endpoint, Options, Table};
@@ -609,24 +609,6 @@ fn failure_response(failure: &Failure) -> Response {
             Response::builder().body(Body::from_bytes_stream(latency::reset_body()))
         }
     }
-}
-
-/// The start of a JSON answer's body for the request log (the body is put back whole);
-/// nothing for streams, bytes and empty answers.
-async fn json_body(response: &mut Response) -> (Bytes, bool) {
-    let json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !json {
-        return (Bytes::new(), false);
-    }
-    let Ok(whole) = response.take_body().into_bytes().await else {
-        return (Bytes::new(), false);
-    };
-    let kept = scenario::log::Bodies::bounded(&whole);
-    response.set_body(whole);
-    kept
 }
 
 impl PoemEndpoint for Pipeline {

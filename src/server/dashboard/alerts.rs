@@ -413,12 +413,7 @@ pub fn page(
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::super::form_of as form;
 
     #[test]
     fn webhook_urls_must_be_plain_http_with_a_host() {

@@ -248,12 +248,7 @@ pub fn confirm(key: &KeyInfo, action: Action, session: &Session) -> Markup {
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::super::form_of as form;
 
     #[test]
     fn the_form_becomes_a_key_spec() {

@@ -460,13 +460,7 @@ fn usage_of(sources: &Sources<'_>, query: Option<&str>) -> (usage::Usage, usage:
     if accounted.totals().0 > 0.0 {
         return (accounted, by);
     }
-    let rows: Vec<requests::Row> = sources
-        .scenarios
-        .log()
-        .entries()
-        .iter()
-        .map(requests::Row::of)
-        .collect();
+    let rows = requests::rows(sources.scenarios.log(), &requests::Filter::default());
     let project = |_: &requests::Row| "Default project".to_string();
     let usage = usage::Usage::of(&rows, by, unix_ms(), window, &project);
     (usage, by)
@@ -474,13 +468,7 @@ fn usage_of(sources: &Sources<'_>, query: Option<&str>) -> (usage::Usage, usage:
 
 /// The overview: counts, firing alerts and where to go.
 fn overview(sources: &Sources<'_>, session: &Session, firing: &[alerts::Alert]) -> maud::Markup {
-    let rows: Vec<requests::Row> = sources
-        .scenarios
-        .log()
-        .entries()
-        .iter()
-        .map(requests::Row::of)
-        .collect();
+    let rows = requests::rows(sources.scenarios.log(), &requests::Filter::default());
     let errors = rows.iter().filter(|r| r.is_error()).count();
     let tokens: u64 = rows.iter().map(requests::Row::tokens).sum();
     layout(
@@ -558,4 +546,13 @@ fn export_file(sources: &Sources<'_>, name: &str, query: Option<&str>) -> Respon
         _ => return error_page(StatusCode::NOT_FOUND, None, "No such export."),
     };
     page::download(content_type, name, bytes)
+}
+
+/// A submitted form of `pairs`, for the page modules' tests.
+#[cfg(test)]
+fn form_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
