@@ -157,7 +157,8 @@ async fn the_request_log_shows_requests_with_escaped_bodies() {
     .await
     .unwrap();
     assert!(list.contains("/v1/chat/completions"), "{list}");
-    assert!(list.contains("sk-pr*****************34"), "{list}");
+    let masked = format!("sk-pr{}34", "*".repeat(18));
+    assert!(list.contains(&masked), "{list}");
     assert!(list.contains(&format!("<td>{tokens}</td>")), "{list}");
     assert!(!list.contains("sk-proj-dashboardtest1234"));
     let none = get(&server, "/dashboard/requests?status=5xx", &session).await;
