@@ -10,6 +10,9 @@
 //! tls-cert /tmp/openai-mock-1234-0-cert.pem
 //! ```
 //!
+//! Then the dashboard: `dashboard URL`, with a one-time sign-in link when no admin key is
+//! configured (the dashboard then answers only on loopback).
+//!
 //! Logs go to stderr.
 
 use openai_mock::{Config, ConfigError, LogFormat, MockServer};
@@ -49,6 +52,19 @@ async fn main() -> ExitCode {
     }
     if let Some(cert) = running.tls_cert_path() {
         let _ = writeln!(stdout, "tls-cert {}", cert.display());
+    }
+    match running.dashboard_sign_in_url() {
+        Some(link) => {
+            let _ = writeln!(
+                stdout,
+                "dashboard {link} (one-time sign-in link, loopback only)"
+            );
+        }
+        None => {
+            if let Some(url) = running.urls().first() {
+                let _ = writeln!(stdout, "dashboard {url}/dashboard");
+            }
+        }
     }
     let _ = stdout.flush();
     drop(stdout);

@@ -341,6 +341,8 @@ impl Engine {
             request_id,
             trace,
             elapsed,
+            key,
+            bodies,
         } = received;
         let trace = trace.unwrap_or_default();
         self.log.record(log::ReceivedRequest {
@@ -353,6 +355,8 @@ impl Engine {
             status: if trace.dropped { 0 } else { status },
             trace,
             duration_ms: elapsed.as_secs_f64() * 1000.0,
+            key,
+            bodies,
         });
     }
 
@@ -416,6 +420,10 @@ pub struct Received {
     pub trace: Option<Trace>,
     /// Time until the answer's head was ready.
     pub elapsed: Duration,
+    /// The masked API key, when one was sent.
+    pub key: Option<String>,
+    /// The start of the request and response bodies.
+    pub bodies: log::Bodies,
 }
 
 #[cfg(test)]

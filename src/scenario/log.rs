@@ -1,7 +1,13 @@
-//! The request log behind `GET /__mock/requests`: the last [`CAPACITY`] API requests,
-//! oldest first, with what the scenario machinery did to each.
+//! The request log behind `GET /__mock/requests` and the dashboard: the last [`CAPACITY`]
+//! API requests, oldest first, with what the scenario machinery did to each, the masked key
+//! and the first [`BODY_LIMIT`] bytes of the request and response bodies.
+//!
+//! Recording stays cheap: the bodies are copied as bytes (at most [`BODY_LIMIT`] each) and
+//! nothing is parsed or formatted until a reader asks (tokens come from the response's
+//! `usage` when the dashboard renders a row).
 
 use super::plan::Trace;
+use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -17,6 +23,33 @@ pub fn unix_ms() -> u64 {
 
 /// How many requests the log keeps.
 pub const CAPACITY: usize = 1000;
+
+/// How many bytes of each body the log keeps.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The start of a request's and its answer's bodies, as logged.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bodies {
+    /// The request body's first [`BODY_LIMIT`] bytes.
+    pub request: Bytes,
+    /// Whether the request body was longer.
+    pub request_truncated: bool,
+    /// The JSON answer's first [`BODY_LIMIT`] bytes (empty for streams and bytes).
+    pub response: Bytes,
+    /// Whether the answer was longer.
+    pub response_truncated: bool,
+}
+
+impl Bodies {
+    /// Keeps the first [`BODY_LIMIT`] bytes of `body` (a copy, so the log never holds a large
+    /// buffer alive), and whether it was cut.
+    pub fn bounded(body: &Bytes) -> (Bytes, bool) {
+        match body.len() > BODY_LIMIT {
+            true => (Bytes::copy_from_slice(&body[..BODY_LIMIT]), true),
+            false => (Bytes::copy_from_slice(body), false),
+        }
+    }
+}
 
 /// One logged request.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -40,6 +73,12 @@ pub struct ReceivedRequest {
     pub trace: Trace,
     /// Milliseconds until the answer's head was ready (stream bodies continue after).
     pub duration_ms: f64,
+    /// The masked API key (`sk-ab****yz`), when one was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The start of the request and response bodies (shown by the dashboard).
+    #[serde(skip)]
+    pub bodies: Bodies,
 }
 
 /// The bounded log.
@@ -73,6 +112,29 @@ impl RequestLog {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();
         }
+    }
+
+    /// The logged entries numbered above `after`, oldest first (cheap when none are new).
+    pub fn entries_after(&self, after: u64) -> Vec<ReceivedRequest> {
+        let Ok(inner) = self.inner.lock() else {
+            return Vec::new();
+        };
+        if inner.seen <= after {
+            return Vec::new();
+        }
+        let new = (inner.seen - after).min(inner.entries.len() as u64) as usize;
+        inner
+            .entries
+            .iter()
+            .skip(inner.entries.len() - new)
+            .cloned()
+            .collect()
+    }
+
+    /// The entry numbered `seq`, while the log still holds it.
+    pub fn entry(&self, seq: u64) -> Option<ReceivedRequest> {
+        let inner = self.inner.lock().ok()?;
+        inner.entries.iter().find(|e| e.seq == seq).cloned()
     }
 
     /// The logged entries, oldest first.
@@ -123,5 +185,20 @@ mod tests {
         let body = log.to_json();
         assert_eq!(body["total"], (CAPACITY + 6) as u64);
         assert_eq!(body["data"][0]["seq"], (CAPACITY + 6) as u64);
+        assert_eq!(log.entries_after(CAPACITY as u64 + 5).len(), 1);
+        assert!(log.entries_after(CAPACITY as u64 + 6).is_empty());
+        assert_eq!(
+            log.entry(CAPACITY as u64 + 6).map(|e| e.seq),
+            Some(CAPACITY as u64 + 6)
+        );
+    }
+
+    #[test]
+    fn bodies_are_kept_up_to_the_limit() {
+        let long = Bytes::from(vec![b'x'; BODY_LIMIT + 10]);
+        let (kept, cut) = Bodies::bounded(&long);
+        assert_eq!((kept.len(), cut), (BODY_LIMIT, true));
+        let (kept, cut) = Bodies::bounded(&Bytes::from_static(b"{}"));
+        assert_eq!((&kept[..], cut), (&b"{}"[..], false));
     }
 }

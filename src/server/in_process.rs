@@ -138,6 +138,13 @@ impl MockServer {
         self.running.open_connections()
     }
 
+    /// The one-time dashboard sign-in link (`…/dashboard/sign-in/once?token=…`) when no
+    /// admin key is configured, until it is used; `None` with an admin key (sign in with it
+    /// at `/dashboard`).
+    pub fn dashboard_sign_in_url(&self) -> Option<String> {
+        self.running.dashboard_sign_in_url()
+    }
+
     /// The requests this server answered, oldest first (the last 1,000), as
     /// `GET /__mock/requests` lists them: method, path, operation, the status the client
     /// saw (0 for a dropped connection), and what the scenario machinery did.

@@ -18,11 +18,13 @@
 //! | `body` | reading the request body under the limit, and finishing it before every answer |
 //! | `cors` | CORS headers and preflights |
 //! | `info` | `GET /`, `/health`, `/openapi.yaml`, `/openapi.json` |
+//! | `dashboard` | the web dashboard at `/dashboard` (sign-in, request log, keys, usage, exports) |
 //! | `in_process` | [`MockServer`], the in-process server for Rust tests |
 
 mod auth;
 mod body;
 mod cors;
+pub mod dashboard;
 mod in_process;
 mod info;
 mod key_control;
@@ -72,9 +74,18 @@ pub struct Running {
     drain: Duration,
     scenarios: Arc<scenario::Engine>,
     store: Arc<Store>,
+    dashboard: Arc<dashboard::Dashboard>,
 }
 
 impl Running {
+    /// The one-time dashboard sign-in link, when no admin key is configured (the dashboard
+    /// then answers only on loopback). `None` once used, or when an admin key is set.
+    pub fn dashboard_sign_in_url(&self) -> Option<String> {
+        let url = self.urls().into_iter().next()?;
+        let token = self.dashboard.one_time_token()?;
+        Some(format!("{url}/dashboard/sign-in/once?token={token}"))
+    }
+
     /// The bound plain-HTTP address.
     ///
     /// # Panics
@@ -180,6 +191,7 @@ pub fn settings(
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         info: Arc::new(info),
         scenarios,
+        dashboard: Arc::new(dashboard::Dashboard::new(config)),
     }
 }
 
@@ -239,14 +251,14 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         .map(Arc::new)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid rules: {e}")))?;
     scenarios.watch();
-    let app = Pipeline::new(
-        catalog,
-        settings(config, info, scenarios.clone(), store.clone()),
-    )
-    .with_if(config.cors, Cors::new(config.cors_origins.clone()))
-    .with(CatchPanic::new().with_handler(panic_response))
-    .map_to_response()
-    .boxed();
+    let settings = settings(config, info, scenarios.clone(), store.clone());
+    let dashboard = settings.dashboard.clone();
+    dashboard::Dashboard::watch_alerts(Arc::downgrade(&dashboard), Arc::downgrade(&store));
+    let app = Pipeline::new(catalog, settings)
+        .with_if(config.cors, Cors::new(config.cors_origins.clone()))
+        .with(CatchPanic::new().with_handler(panic_response))
+        .map_to_response()
+        .boxed();
     let connections = Connections::new(
         Arc::new(app),
         Duration::from_secs(config.header_read_timeout_secs),
@@ -279,6 +291,7 @@ pub async fn bind(config: &Config) -> io::Result<Running> {
         drain: Duration::from_secs(config.shutdown_timeout_secs),
         scenarios,
         store,
+        dashboard,
     })
 }
 

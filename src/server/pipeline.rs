@@ -18,7 +18,7 @@
 use super::auth::{Credentials, Keys};
 use super::body::RequestBody;
 use super::respond::{
-    add_headers, add_standard_headers, error_response, json_response, request_id,
+    add_headers, add_standard_headers, error_response, json_body, json_response, request_id,
 };
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::endpoints::{self, Call, Endpoint, Options, Table};
@@ -53,6 +53,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Where the server listens, for `GET /`.
     pub info: Arc<super::ServerInfo>,
+    /// The web dashboard at `/dashboard`: its sessions and sign-in state.
+    pub dashboard: Arc<super::dashboard::Dashboard>,
     /// Rules, control headers, faults, rate limits and latency (see [`crate::scenario`]).
     pub scenarios: Arc<scenario::Engine>,
     /// Settings that change what endpoints answer.
@@ -125,6 +127,8 @@ struct Record {
     tally: Tally,
     /// What the scenario engine did, once the request got that far.
     scenario: Option<scenario::Trace>,
+    /// The request body, once read (the log keeps its start).
+    body: Bytes,
 }
 
 impl Pipeline {
@@ -153,6 +157,15 @@ impl Pipeline {
                 Err(_) => Outcome::Refused,
             };
             return answer;
+        }
+        if super::dashboard::serves(&full_path) {
+            record.outcome = Outcome::Builtin;
+            let sources = super::dashboard::Sources {
+                scenarios: &self.settings.scenarios,
+                store: &self.settings.store,
+                keys: &self.settings.keys,
+            };
+            return Ok(self.settings.dashboard.answer(sources, &req, body).await);
         }
         if let Some(answer) = super::state_control::answer(
             &self.settings.store,
@@ -193,6 +206,7 @@ impl Pipeline {
             .read()
             .await
             .inspect_err(|_| record.outcome = Outcome::TooLarge)?;
+        record.body = body.clone();
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -665,7 +679,16 @@ impl PoemEndpoint for Pipeline {
             });
         }
         if record.outcome != Outcome::Builtin {
+            let (request, request_truncated) = scenario::log::Bodies::bounded(&record.body);
+            let (response_body, response_truncated) = json_body(&mut response).await;
             self.settings.scenarios.record(scenario::Received {
+                key: credentials.key.as_deref().map(crate::error::mask_key),
+                bodies: scenario::log::Bodies {
+                    request,
+                    request_truncated,
+                    response: response_body,
+                    response_truncated,
+                },
                 method,
                 path,
                 operation: record.operation.take(),

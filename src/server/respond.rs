@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
+use bytes::Bytes;
 use poem::http::{header, HeaderName, HeaderValue, StatusCode};
 use poem::{Body, Response};
 use serde_json::Value;
@@ -105,4 +106,22 @@ pub fn add_standard_headers(response: &mut Response, elapsed_ms: u128, request_i
         }
         headers.insert(name.clone(), value.clone());
     }
+}
+
+/// The start of a JSON answer's body for the request log (the body is put back whole);
+/// nothing for streams, bytes and empty answers.
+pub async fn json_body(response: &mut Response) -> (Bytes, bool) {
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !json {
+        return (Bytes::new(), false);
+    }
+    let Ok(whole) = response.take_body().into_bytes().await else {
+        return (Bytes::new(), false);
+    };
+    let kept = crate::scenario::log::Bodies::bounded(&whole);
+    response.set_body(whole);
+    kept
 }

@@ -11,6 +11,7 @@
 
 use crate::support::binary::Spawned;
 use crate::support::python::ROOT;
+use crate::support::tail;
 use std::path::Path;
 use std::process::Command;
 
@@ -44,13 +45,4 @@ fn vercel_ai_sdk_flows_pass_against_the_mock() {
     );
     assert_eq!(count("fail"), Some(0), "{stdout}");
     assert_eq!(count("pass"), Some(TESTS), "{stdout}");
-}
-
-/// The last `max` bytes of `text` or a little fewer, cut at a character boundary.
-fn tail(text: &str, max: usize) -> &str {
-    let mut start = text.len().saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
 }

@@ -10,6 +10,7 @@ mod support;
 mod clients_async_openai;
 mod clients_node_ai_sdk;
 mod clients_python;
+mod dashboard_browser;
 mod refresh_spec;
 mod sdk_node_conformance;
 mod sdk_node_realtime;

@@ -19,6 +19,7 @@ mod behave_responses;
 mod behave_responses_file_search;
 mod behave_responses_store;
 mod core_api;
+mod dashboard;
 mod hardening;
 mod in_process;
 mod key_order;

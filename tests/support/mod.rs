@@ -12,3 +12,13 @@ pub mod binary;
 pub mod mock;
 pub mod python;
 pub mod timing;
+
+/// The last `max` bytes of `text` or a little fewer, cut at a character boundary (for
+/// failure messages that quote a long output).
+pub fn tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
