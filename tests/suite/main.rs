@@ -16,6 +16,7 @@ mod behave_media;
 mod behave_models;
 mod behave_responses;
 mod behave_responses_file_search;
+mod behave_responses_hosted;
 mod behave_responses_store;
 mod core_api;
 mod hardening;
