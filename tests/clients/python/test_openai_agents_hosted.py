@@ -22,8 +22,8 @@ from agents import (
 set_tracing_disabled(True)
 
 # The SDK keeps one AsyncOpenAI client for the process, bound to the event loop that first
-# used it: the tests share one loop, as an application would.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# used it: the tests (of both agents files) share one session loop, as an application would.
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 def _calls(result, kind: str) -> list:
