@@ -22,8 +22,8 @@ async fn forced_hosted_tools_answer_and_stream_valid_items() {
     let mock = Mock::start().await;
     let cases = [
         (
-            json!({"type": "web_search"}),
-            "web_search",
+            json!({"type": "web_search_preview"}),
+            "web_search_preview",
             "web_search_call",
             "Rust release news",
         ),
