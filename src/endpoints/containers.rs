@@ -5,7 +5,7 @@
 use super::stored::{current, lookup, page, path_param, set};
 use super::{Call, Endpoint, Rendered};
 use crate::error::ApiError;
-use crate::generate::{media, new_id, Generator};
+use crate::generate::{media, new_id, Generator, Rng};
 use crate::store::{Found, Object};
 use serde_json::{json, Value};
 
@@ -180,19 +180,21 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
     let body = &call.request.body;
     let now = generator.now();
     let id = new_id(&mut generator.rng, "cntr_");
-    let minutes = body
-        .pointer("/expires_after/minutes")
-        .and_then(Value::as_i64)
-        .unwrap_or(DEFAULT_IDLE_MINUTES);
-    let container = json!({
-        "id": id,
-        "object": "container",
-        "name": body.get("name").and_then(Value::as_str).unwrap_or("container"),
-        "created_at": now,
-        "status": "running",
-        "last_active_at": now,
-        "expires_after": {"anchor": "last_active_at", "minutes": minutes},
-        "memory_limit": body.get("memory_limit").and_then(Value::as_str).unwrap_or("1g"),
+    let container = container_body(&Settings {
+        id: &id,
+        name: body
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("container"),
+        now,
+        minutes: body
+            .pointer("/expires_after/minutes")
+            .and_then(Value::as_i64)
+            .unwrap_or(DEFAULT_IDLE_MINUTES),
+        memory_limit: body
+            .get("memory_limit")
+            .and_then(Value::as_str)
+            .unwrap_or("1g"),
     });
     if call
         .store
@@ -202,16 +204,50 @@ fn create(call: &Call, answer: &mut Value, generator: &mut Generator) {
         return;
     }
     let ids = body.get("file_ids").and_then(Value::as_array);
-    for file in named_files(call, ids.map_or(&[], Vec::as_slice)).unwrap_or_default() {
+    copy_files(
+        call,
+        &mut generator.rng,
+        now,
+        &id,
+        ids.map_or(&[], Vec::as_slice),
+    );
+    *answer = container;
+}
+
+/// What a new container is.
+struct Settings<'a> {
+    id: &'a str,
+    name: &'a str,
+    now: i64,
+    minutes: i64,
+    memory_limit: &'a str,
+}
+
+/// A new running container's body.
+fn container_body(settings: &Settings) -> Value {
+    json!({
+        "id": settings.id,
+        "object": "container",
+        "name": settings.name,
+        "created_at": settings.now,
+        "status": "running",
+        "last_active_at": settings.now,
+        "expires_after": {"anchor": "last_active_at", "minutes": settings.minutes},
+        "memory_limit": settings.memory_limit,
+    })
+}
+
+/// Copies the stored files `file_ids` names into the container `id`.
+fn copy_files(call: &Call, rng: &mut Rng, now: i64, id: &str, file_ids: &[Value]) {
+    for file in named_files(call, file_ids).unwrap_or_default() {
         let name = file
             .body
             .get("filename")
             .and_then(Value::as_str)
             .unwrap_or(&file.id);
         let bytes = file.bytes.clone().unwrap_or_default();
-        store_container_file(call, generator, &id, name, bytes);
+        put_file(call, rng, now, id, name, bytes, "user");
     }
-    *answer = container;
 }
 
 fn check_create_file(call: &Call) -> Result<(), ApiError> {
@@ -263,20 +299,68 @@ fn store_container_file(
     name: &str,
     bytes: Vec<u8>,
 ) -> Value {
-    let id = new_id(&mut generator.rng, "cfile_");
+    let now = generator.now();
+    put_file(
+        call,
+        &mut generator.rng,
+        now,
+        container_id,
+        name,
+        bytes,
+        "user",
+    )
+}
+
+/// Stores a file named `name` (under `/mnt/data/`) with `bytes` in the container
+/// `container_id`, written by `source` (`user`, or `assistant` for what a code interpreter
+/// call wrote); returns its body.
+pub fn put_file(
+    call: &Call,
+    rng: &mut Rng,
+    now: i64,
+    container_id: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    source: &str,
+) -> Value {
+    let id = new_id(rng, "cfile_");
     let base = name.rsplit('/').next().unwrap_or(name);
     let file = json!({
         "id": id,
         "object": "container.file",
-        "created_at": generator.now(),
+        "created_at": now,
         "bytes": bytes.len(),
         "container_id": container_id,
         "path": format!("/mnt/data/{base}"),
-        "source": "user",
+        "source": source,
     });
     let mut object = Object::new(FILE, &id, file.clone());
     object.parent = Some(container_id.to_string());
     object.bytes = Some(bytes);
     let _ = call.store.create(call.namespace, object);
     file
+}
+
+/// Whether the container `id` is stored (and not deleted) in the caller's namespace.
+pub fn exists(call: &Call, id: &str) -> bool {
+    matches!(call.store.get(call.namespace, KIND, id), Found::Live(_))
+}
+
+/// Creates a running container for a code interpreter call (`container: {"type": "auto"}`),
+/// with copies of the stored files `file_ids` names; returns its id, or `None` when the
+/// store refuses it (a limit).
+pub fn create_for_tool(call: &Call, rng: &mut Rng, now: i64, file_ids: &[Value]) -> Option<String> {
+    let id = new_id(rng, "cntr_");
+    let container = container_body(&Settings {
+        id: &id,
+        name: "code_interpreter_container",
+        now,
+        minutes: DEFAULT_IDLE_MINUTES,
+        memory_limit: "1g",
+    });
+    call.store
+        .create(call.namespace, Object::new(KIND, &id, container))
+        .ok()?;
+    copy_files(call, rng, now, &id, file_ids);
+    Some(id)
 }

@@ -339,7 +339,8 @@ pub fn shape(kind: Kind, request: &ValidRequest, answer: &mut Value) {
     }
 }
 
-fn revised_prompt(prompt: &str) -> String {
+/// The prompt as a model would rewrite it for the image model.
+pub fn revised_prompt(prompt: &str) -> String {
     let prompt = prompt.trim().trim_end_matches('.');
     format!("A detailed, high-quality illustration of {prompt}, with balanced composition and soft, natural lighting.")
 }
@@ -377,6 +378,67 @@ fn usage(request: &Request, with_output_details: bool) -> Value {
     usage
 }
 
+/// The `step`th of `partials` partial images of `finished`: partial images start grey and
+/// converge on the final colours.
+fn partial_picture(finished: &Picture, step: u64, partials: u64) -> Picture {
+    let mut partial = finished.clone();
+    let weight = (step + 1) as i32;
+    let total = (partials + 1) as i32;
+    for colour in [&mut partial.top, &mut partial.bottom] {
+        for channel in colour.iter_mut().take(3) {
+            *channel = (128 + (*channel as i32 - 128) * weight / total) as u8;
+        }
+    }
+    partial
+}
+
+/// One image drawn for a generation body, base64-encoded, with the settings it was drawn
+/// with (as gpt-image answers name them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// The encoded image, base64.
+    pub b64: String,
+    /// `WxH`.
+    pub size: String,
+    /// `low`, `medium` or `high`.
+    pub quality: &'static str,
+    /// `transparent` or `opaque`.
+    pub background: &'static str,
+    /// `png`, `jpeg` or `webp`.
+    pub output_format: &'static str,
+    /// The partial images (base64) before it, `partials` of them.
+    pub partials: Vec<String>,
+}
+
+/// The first image `POST /images/generations` draws for `body` (the same pixels), with
+/// `partials` partial images; for the `image_generation` tool of `/responses`.
+pub fn draw(body: &Value, partials: u64) -> Drawn {
+    let request = ValidRequest {
+        body: body.clone(),
+        ..ValidRequest::default()
+    };
+    let wanted = read(Kind::Generation, &request);
+    let finished = picture(&wanted, 0);
+    let partials = partials.min(3);
+    Drawn {
+        b64: base64(&media::image(wanted.format, &finished).bytes),
+        size: format!("{}x{}", wanted.width, wanted.height),
+        quality: wanted.quality,
+        background: if wanted.alpha {
+            "transparent"
+        } else {
+            "opaque"
+        },
+        output_format: wanted.format,
+        partials: (0..partials)
+            .map(|step| {
+                let partial = partial_picture(&finished, step, partials);
+                base64(&media::image(wanted.format, &partial).bytes)
+            })
+            .collect(),
+    }
+}
+
 /// The streamed events of a generation or edit: for each image, `partial_images` partial
 /// images, then the completed one.
 pub fn stream_events(kind: Kind, request: &ValidRequest) -> Vec<Value> {
@@ -410,15 +472,7 @@ pub fn stream_events(kind: Kind, request: &ValidRequest) -> Vec<Value> {
     for index in 0..wanted.n {
         let finished = picture(&wanted, index);
         for step in 0..partials {
-            let mut partial = finished.clone();
-            // Partial images start grey and converge on the final colours.
-            let weight = (step + 1) as i32;
-            let total = (partials + 1) as i32;
-            for colour in [&mut partial.top, &mut partial.bottom] {
-                for channel in colour.iter_mut().take(3) {
-                    *channel = (128 + (*channel as i32 - 128) * weight / total) as u8;
-                }
-            }
+            let partial = partial_picture(&finished, step, partials);
             let bytes = media::image(wanted.format, &partial).bytes;
             events.push(json!({
                 "type": format!("{kind}.partial_image"),

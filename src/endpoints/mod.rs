@@ -28,7 +28,8 @@
 //! | [`assistants`] | assistants, threads, messages, runs with the tool loop and streams, run steps |
 //! | [`evals`] | evals and their runs, graded over JSONL, stored completions or fresh samples |
 //!
-//! [`file_search`] is the `file_search` tool both the Assistants and Responses APIs use.
+//! [`file_search`] is the `file_search` tool both the Assistants and Responses APIs use;
+//! [`web_search`] is the web search both Chat Completions and Responses use.
 //!
 //! [`stored`] holds what the stateful families share (lookups with the real 404, list pages).
 
@@ -55,6 +56,7 @@ pub mod stored;
 pub mod uploads;
 pub mod vector_stores;
 pub mod videos;
+pub mod web_search;
 
 pub use endpoint::{Call, Continuation, Dispatch, Endpoint, Options, Rendered, Subresponse};
 

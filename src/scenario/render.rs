@@ -32,10 +32,16 @@ pub fn render(
         request: &request.body,
     };
     match action {
-        Action::Behave { text, tool_calls } if text.is_none() && tool_calls.is_empty() => {
-            Outcome::Normal
-        }
-        Action::Behave { text, tool_calls } => Outcome::Scripted(Scripted {
+        Action::Behave {
+            text,
+            tool_calls,
+            tool_results,
+        } if text.is_none() && tool_calls.is_empty() && tool_results.is_none() => Outcome::Normal,
+        Action::Behave {
+            text,
+            tool_calls,
+            tool_results,
+        } => Outcome::Scripted(Scripted {
             text: text.as_ref().map(|t| t.render(&context)),
             tool_calls: tool_calls
                 .iter()
@@ -48,6 +54,10 @@ pub fn render(
                     },
                 })
                 .collect(),
+            tool_results: match tool_results.as_ref().map(|r| r.render(&context)) {
+                Some(Value::Object(results)) => results,
+                _ => serde_json::Map::new(),
+            },
         }),
         Action::Body { status, body } => Outcome::Body {
             status: *status,

@@ -24,7 +24,10 @@
 //!
 //! A step has at most one of:
 //! - `text` and/or `tool_calls` (`[{name, arguments, id?}]`): the assistant's output, which
-//!   then flows through the endpoint's normal behaviour (usage, streaming, ...);
+//!   then flows through the endpoint's normal behaviour (usage, streaming, ...); and/or
+//!   `tool_results`, an object keyed by hosted tool type (`web_search`, `code_interpreter`,
+//!   `image_generation`, ...) whose entry pins that tool's result (see each tool's module in
+//!   `endpoints::responses::hosted`), so the tool acts with it;
 //! - `body` (inline) or `body_file` (relative to the rules file; JSON, or YAML for
 //!   `.yaml`/`.yml`), with an optional `status` (default 200): the whole answer;
 //! - `error`: a preset name (`error: overloaded`) or `{status, type, code, message, param,
@@ -188,6 +191,7 @@ impl OneOrMany {
 struct StepSpec {
     text: Option<String>,
     tool_calls: Option<Vec<ToolCallSpec>>,
+    tool_results: Option<Map<String, Value>>,
     body: Option<Value>,
     body_file: Option<String>,
     status: Option<u16>,
@@ -395,13 +399,14 @@ fn compile_step(spec: StepSpec, base: &Path) -> Result<Step, Located> {
     if spec.chunk_tokens == Some(0) {
         return fail(None, "`chunk_tokens` must be at least 1".into());
     }
-    let scripted = spec.text.is_some() || spec.tool_calls.is_some();
+    let scripted = spec.text.is_some() || spec.tool_calls.is_some() || spec.tool_results.is_some();
     let whole = spec.body.is_some() || spec.body_file.is_some();
     let kinds = [scripted, whole, spec.error.is_some()];
     if kinds.iter().filter(|k| **k).count() > 1 {
         return fail(
             None,
-            "a step gives at most one of `text`/`tool_calls`, `body`/`body_file` and `error`"
+            "a step gives at most one of `text`/`tool_calls`/`tool_results`, `body`/`body_file` \
+             and `error`"
                 .into(),
         );
     }
@@ -455,7 +460,18 @@ fn compile_step(spec: StepSpec, base: &Path) -> Result<Step, Located> {
                 id: call.id,
             });
         }
-        Action::Behave { text, tool_calls }
+        let tool_results = spec
+            .tool_results
+            .map(|results| {
+                TemplateValue::compile(&Value::Object(results))
+                    .or_else(|e| fail(None, format!("tool_results: {e}")))
+            })
+            .transpose()?;
+        Action::Behave {
+            text,
+            tool_calls,
+            tool_results,
+        }
     };
     Ok(Step { action, overrides })
 }
@@ -624,10 +640,10 @@ rules:
         let set = RuleSet::parse(text, &file, &catalog()).unwrap();
         let actions: Vec<&Action> = set.rules.iter().map(|r| &r.steps[0].action).collect();
         assert!(
-            matches!(actions[0], Action::Behave { text: Some(_), tool_calls } if tool_calls.is_empty())
+            matches!(actions[0], Action::Behave { text: Some(_), tool_calls, .. } if tool_calls.is_empty())
         );
         assert!(
-            matches!(actions[1], Action::Behave { text: None, tool_calls } if tool_calls.len() == 2)
+            matches!(actions[1], Action::Behave { text: None, tool_calls, .. } if tool_calls.len() == 2)
         );
         assert!(matches!(actions[2], Action::Body { status: 201, .. }));
         assert!(matches!(actions[3], Action::Body { status: 200, .. }));

@@ -72,6 +72,8 @@ pub enum Action {
         text: Option<Template>,
         /// The assistant's tool calls.
         tool_calls: Vec<ToolCallTemplate>,
+        /// Results pinned for hosted tools, by tool type (an object of templates).
+        tool_results: Option<TemplateValue>,
     },
     /// A whole answer body.
     Body {

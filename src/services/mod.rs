@@ -8,6 +8,7 @@
 //! | [`conversation`] | one reader of a request's conversation (chat messages, Responses input, prompts) |
 //! | [`model`] | the simulated model: reply text, structured outputs, tool calls, logprobs, scripted output |
 //! | [`sse`] | server-sent events and the deltas streams are cut into |
+//! | [`web_corpus`] | the small built-in web that web search tools search |
 
 mod canonical;
 pub mod conversation;
@@ -17,5 +18,6 @@ pub mod prices;
 pub mod sse;
 mod token_hash;
 pub mod tokens;
+pub mod web_corpus;
 
 pub use canonical::canonical_json;

@@ -67,15 +67,9 @@ async fn a_file_search_answer_and_its_stream_are_valid_and_cite_the_file() {
     );
     assert_eq!(part["annotations"][0]["file_id"], zorbia.as_str());
 
-    let events: Vec<Value> = mock
-        .stream("/responses", &request(&store, true))
-        .await
-        .iter()
-        .map(|sse| sse.json())
-        .collect();
-    for event in &events {
-        mock.assert_valid_event("createResponse", event);
-    }
+    let events = mock
+        .valid_events("createResponse", "/responses", &request(&store, true))
+        .await;
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     let at = |kind: &str| kinds.iter().position(|k| *k == kind).expect(kind);
     assert!(

@@ -17,6 +17,7 @@ mod behave_models;
 mod behave_realtime;
 mod behave_responses;
 mod behave_responses_file_search;
+mod behave_responses_hosted;
 mod behave_responses_store;
 mod core_api;
 mod dashboard;

@@ -127,6 +127,21 @@ impl Mock {
         parse_sse(&text)
     }
 
+    /// POSTs `body` to `path` as `operation` and returns the streamed events as JSON, each
+    /// checked against the operation's stream event schema.
+    pub async fn valid_events(&self, operation: &str, path: &str, body: &Value) -> Vec<Value> {
+        let events: Vec<Value> = self
+            .stream(path, body)
+            .await
+            .iter()
+            .map(|sse| sse.json())
+            .collect();
+        for event in &events {
+            self.assert_valid_event(operation, event);
+        }
+        events
+    }
+
     /// Panics unless `answer` validates against `operation`'s success response schema.
     pub fn assert_valid_response(&self, operation: &str, answer: &Value) {
         let op = self.catalog.operation(operation).expect("operation exists");

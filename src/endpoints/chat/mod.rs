@@ -13,11 +13,15 @@
 //!   reasoning models (o-series, gpt-5) add reasoning tokens, which come out of the token
 //!   budget first but never take more than half of it.
 //!
+//! With `web_search_options`, the text is composed from a web search and cites its pages
+//! (`web_search`).
+//!
 //! When a named tool is forced, `finish_reason` is `"stop"` (as the real API does);
 //! otherwise tool calls finish with `"tool_calls"` and legacy calls with `"function_call"`.
 
 pub mod stored;
 mod stream;
+mod web_search;
 
 use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
 use crate::endpoints::models;
@@ -69,6 +73,10 @@ fn shape_call(call: &EndpointCall, answer: &mut Value, generator: &mut Generator
     shape(call.request, call.script, answer, generator);
     if let Some(script) = call.script {
         script::use_chat_call_ids(script, answer);
+    } else {
+        let messages = call.request.body.get("messages").and_then(Value::as_array);
+        let context = context_of(messages.map_or(&[][..], Vec::as_slice));
+        web_search::apply(call.request, &context.last_user, answer);
     }
     if stored::wanted(call) {
         stored::keep(call, answer);

@@ -27,7 +27,6 @@ use crate::services::model::text::{self, Context};
 use crate::services::model::tools::{self, Choice, Tool};
 use crate::services::model::{logprobs, reasoning};
 use crate::services::tokens::Encoding;
-mod agentic_stream;
 pub mod history;
 pub mod hosted;
 pub mod keep;

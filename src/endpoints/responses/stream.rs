@@ -2,8 +2,10 @@
 //! `response.completed`, or `response.incomplete`) built from the non-streamed answer, with
 //! `sequence_number`s counting up from 0, including reasoning-summary, function-call-argument
 //! and custom-tool-input events for those output items, the `file_search_call` progress
-//! events, and an `output_text.annotation.added` event for each annotation of a text.
+//! events (other hosted tools' events: `hosted::events`), and an
+//! `output_text.annotation.added` event for each annotation of a text.
 
+use super::hosted;
 use crate::services::sse::{
     deltas_with_logprobs, fragments, token_deltas, ARGUMENT_FRAGMENT_CHARS,
 };
@@ -63,7 +65,7 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                 "file_search_call" => {
                     object.insert("results".into(), Value::Null);
                 }
-                _ => super::agentic_stream::started(kind, object),
+                _ => hosted::events::started(kind, object),
             }
         }
         events.push(json!({"type": "response.output_item.added", "output_index": output_index, "item": started}));
@@ -150,7 +152,7 @@ pub fn event_values(answer: &Value) -> Vec<Value> {
                     }));
                 }
             }
-            _ => super::agentic_stream::events(&mut events, kind, item, output_index),
+            _ => hosted::events::progress(&mut events, answer, item, output_index),
         }
         events.push(json!({"type": "response.output_item.done", "output_index": output_index, "item": item}));
     }

@@ -6,6 +6,7 @@
 //!
 //! - [`picture`]: PNG (`png`), baseline JPEG (`jpeg-encoder`) and lossless WebP
 //!   (`image-webp`) of a [`Picture`], a vertical two-colour gradient;
+//! - [`chart`]: a bar chart of numbers as a PNG (what a code interpreter's plot saves);
 //! - [`wav`]: WAV (`hound`) and raw PCM of 16-bit mono samples at [`SPEECH_SAMPLE_RATE`];
 //! - [`flac`]: FLAC (`flacenc`), lossless;
 //! - [`mpeg`]: silent MP3 (MPEG-2 Layer III) and AAC (ADTS) frames, written by hand;
@@ -17,6 +18,7 @@
 //! The encoders write into memory, so their only errors are ones of our own making; such an
 //! error gives an empty body rather than a panic on the request path.
 
+mod chart;
 mod container;
 mod document;
 mod flac;
@@ -26,8 +28,9 @@ mod picture;
 mod tags;
 mod wav;
 
+pub use chart::bar_chart;
 pub use document::{container_file, content, file, Document};
-pub use picture::{image, jpeg, png, webp, Picture};
+pub use picture::{image, jpeg, png, png_of_pixels, webp, Picture};
 
 /// A binary body and its media type.
 #[derive(Debug, Clone, PartialEq)]

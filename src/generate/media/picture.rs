@@ -89,9 +89,15 @@ pub fn image(format: &str, picture: &Picture) -> Media {
 /// of zeros, and level 9 only makes them slower, not smaller.
 pub fn png(picture: &Picture) -> Vec<u8> {
     let (width, height, pixels) = picture.pixels(picture.alpha, u32::MAX);
+    png_of_pixels(width, height, picture.alpha, &pixels)
+}
+
+/// A `width` x `height` 8-bit PNG of `pixels`, row by row, RGBA when `alpha`, else RGB
+/// (empty when the pixels do not fill the image).
+pub fn png_of_pixels(width: u32, height: u32, alpha: bool, pixels: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(if picture.alpha {
+    encoder.set_color(if alpha {
         png::ColorType::Rgba
     } else {
         png::ColorType::Rgb
@@ -101,7 +107,7 @@ pub fn png(picture: &Picture) -> Vec<u8> {
     encoder.set_filter(png::Filter::Adaptive);
     let written = encoder.write_header().and_then(|mut writer| {
         writer
-            .write_image_data(&pixels)
+            .write_image_data(pixels)
             .and_then(|()| writer.finish())
     });
     match written {

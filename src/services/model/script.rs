@@ -20,6 +20,9 @@ pub struct Scripted {
     pub text: Option<String>,
     /// The assistant's tool calls, in order.
     pub tool_calls: Vec<ScriptedToolCall>,
+    /// Results pinned for hosted tools, by tool type (`web_search`, `code_interpreter`,
+    /// ...): each tool that acts uses its entry instead of computing its own result.
+    pub tool_results: serde_json::Map<String, Value>,
 }
 
 /// One scripted tool call.
@@ -94,6 +97,7 @@ mod tests {
                 name: "f".into(),
                 arguments: "{}".into(),
             }],
+            ..Scripted::default()
         };
         let mut chat = json!({"choices": [{"message": {"tool_calls": [{"id": "call_x"}]}}]});
         use_chat_call_ids(&scripted, &mut chat);

@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 set_tracing_disabled(True)
 
 # The SDK keeps one AsyncOpenAI client for the process, bound to the event loop that first
-# used it: the tests share one loop, as an application would.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# used it: the tests (of both agents files) share one session loop, as an application would.
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 CALLS: list[tuple[str, str]] = []
 

@@ -14,9 +14,8 @@
 //!   significant word with the question, `file_search::relevant`).
 //!
 //! The tool's `max_num_results`, `ranking_options.score_threshold` and `filters` apply.
-//! `usage.input_tokens` adds the text of the results the model read; `output_tokens`
-//! counts the composed text instead of the replaced one. `max_output_tokens` still cuts the
-//! text (the response is then `incomplete`), keeping the citations inside the kept text.
+//! `usage.input_tokens` adds the text of the results the model read; the rest (usage,
+//! `max_output_tokens`) is `message::say`.
 
 use super::super::context_of;
 use super::message::{message_position, say, Said};

@@ -15,16 +15,24 @@
 //!   `*_output` item in the next request continues the loop ([`candidate`] and
 //!   `message::hand_over`).
 
+mod agentic_events;
 pub mod apply_patch;
+pub mod code_interpreter;
 pub mod computer;
+pub mod events;
 pub mod file_search;
+pub mod image_generation;
 pub mod mcp;
 pub mod message;
+pub mod reply;
 pub mod shell;
 pub mod tool_search;
+pub mod web_search;
 
+use super::context_of;
 use crate::endpoints::endpoint::Call;
 use crate::generate::Rng;
+use crate::services::model::text::Context;
 use serde_json::Value;
 
 /// How the request's `tool_choice` treats one hosted tool.
@@ -132,11 +140,193 @@ pub fn client_turn(body: &Value, usage: Use, output_type: &str, relevant: bool) 
 /// with its earlier turns).
 pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
     file_search::apply(call, body, answer, rng);
+    web_search::apply(call, body, answer, rng);
+    code_interpreter::apply(call, body, answer, rng);
+    image_generation::apply(call, body, answer, rng);
     tool_search::apply(call, body, answer, rng);
     mcp::apply(call, body, answer, rng);
     computer::apply(call, body, answer, rng);
     shell::apply(call, body, answer, rng);
     apply_patch::apply(call, body, answer, rng);
+}
+
+/// What a scenario rule says about one hosted tool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Script<'a> {
+    /// No rule scripts the answer: the tool acts as the prompt and `tool_choice` say.
+    Free,
+    /// The rule pins the tool's result (its `tool_results` entry): the tool acts with it
+    /// unless `tool_choice` forbids it.
+    Pinned(&'a Value),
+    /// The rule scripts the answer without this tool: it does not act.
+    Off,
+}
+
+/// What the rule scripting `call`'s answer says about the tool whose `type` is one of
+/// `types` (its `tool_results` entry is under any of them).
+pub fn script<'a>(call: &'a Call, types: &[&str]) -> Script<'a> {
+    match call.script {
+        None => Script::Free,
+        Some(scripted) => types
+            .iter()
+            .find_map(|kind| scripted.tool_results.get(*kind))
+            .map_or(Script::Off, Script::Pinned),
+    }
+}
+
+/// Where a hosted tool stands when it may act on an answer.
+pub struct Turn<'a> {
+    /// The tool's definition in the request.
+    pub tool: &'a Value,
+    /// The result a scenario rule pinned for it.
+    pub pinned: Option<&'a Value>,
+    /// How `tool_choice` treats it (`Forced` or `WhenRelevant`).
+    pub usage: Use,
+    /// How many calls it may still make.
+    pub left: usize,
+    /// The conversation it answers.
+    pub context: Context,
+    /// Where the answer's message is.
+    pub position: usize,
+}
+
+impl Turn<'_> {
+    /// The last user message, trimmed.
+    pub fn prompt(&self) -> &str {
+        self.context.last_user.trim()
+    }
+
+    /// Whether the tool acts: a rule pinned its result, `tool_choice` forces it, or the
+    /// prompt says one of `cues`.
+    pub fn wanted(&self, cues: &[&str]) -> bool {
+        self.pinned.is_some() || self.usage == Use::Forced || mentions(self.prompt(), cues)
+    }
+}
+
+/// Whether the hosted tool whose `type` is one of `types` (output items of type `item`)
+/// may act on `answer`: the request offers it, the rule scripting the answer (if any) pins
+/// its result, [`may_act`] allows it, the answer is a message that calls no function, there
+/// is a last user message, and neither function outputs nor an `item` of this tool came
+/// after it (the tool already ran for this question).
+pub fn turn<'a>(
+    call: &'a Call,
+    body: &'a Value,
+    answer: &Value,
+    types: &[&str],
+    item: &str,
+) -> Option<Turn<'a>> {
+    let pinned = match script(call, types) {
+        Script::Off => return None,
+        Script::Pinned(pinned) => Some(pinned),
+        Script::Free => None,
+    };
+    let tool = offered(body, types)?;
+    let (usage, left) = may_act(body, answer, types)?;
+    let context = context_of(body);
+    if context.last_user.trim().is_empty()
+        || !context.tool_results.is_empty()
+        || !since_last_user(body, item).is_empty()
+    {
+        return None;
+    }
+    let position = reply::message_position(answer)?;
+    Some(Turn {
+        tool,
+        pinned,
+        usage,
+        left,
+        context,
+        position,
+    })
+}
+
+/// Whether `include` lists `name`.
+pub fn included(body: &Value, name: &str) -> bool {
+    body.get("include")
+        .and_then(Value::as_array)
+        .is_some_and(|items| items.iter().any(|i| i == name))
+}
+
+/// The hosted tool calls already in `answer`'s output (items whose type ends in `_call`,
+/// other than function calls).
+fn hosted_calls(answer: &Value) -> usize {
+    answer
+        .get("output")
+        .and_then(Value::as_array)
+        .map_or(0, |output| {
+            output
+                .iter()
+                .filter_map(|item| item.get("type").and_then(Value::as_str))
+                .filter(|kind| kind.ends_with("_call") && *kind != "function_call")
+                .count()
+        })
+}
+
+/// Whether, and how, the hosted tool whose `type` is one of `types` may still act on
+/// `answer`, with how many calls it may make: `None` when `tool_choice` forbids it, when
+/// `max_tool_calls` calls were made, or when `parallel_tool_calls` is false and another tool
+/// was called. `"required"` is met by any tool: once one was called, the others act only
+/// when relevant.
+pub fn may_act(body: &Value, answer: &Value, types: &[&str]) -> Option<(Use, usize)> {
+    let usage = tool_use(body, types);
+    if usage == Use::Forbidden {
+        return None;
+    }
+    let done = hosted_calls(answer);
+    let left = match body.get("max_tool_calls").and_then(Value::as_u64) {
+        Some(max) => (max as usize).checked_sub(done).filter(|left| *left > 0)?,
+        None => usize::MAX,
+    };
+    let parallel = body.get("parallel_tool_calls").and_then(Value::as_bool) != Some(false);
+    if done > 0 && !parallel {
+        return None;
+    }
+    let named = body
+        .pointer("/tool_choice/type")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| types.contains(&kind));
+    let usage = if done > 0 && usage == Use::Forced && !named {
+        Use::WhenRelevant
+    } else {
+        usage
+    };
+    Some((usage, if parallel { left } else { 1 }))
+}
+
+/// Whether `prompt` contains one of `cues` (lowercase phrases).
+pub fn mentions(prompt: &str, cues: &[&str]) -> bool {
+    let lower = prompt.to_lowercase();
+    cues.iter().any(|cue| lower.contains(cue))
+}
+
+/// The input items of `kind` (`web_search_call`, ...) that came after the last user message:
+/// the tool already ran for the question, and its items were sent back.
+pub fn since_last_user<'a>(body: &'a Value, kind: &str) -> Vec<&'a Value> {
+    let Some(items) = body.get("input").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let start = items
+        .iter()
+        .rposition(|item| item.get("role").and_then(Value::as_str) == Some("user"))
+        .map_or(0, |at| at + 1);
+    items[start..]
+        .iter()
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some(kind))
+        .collect()
+}
+
+/// The input items of `kind` anywhere in the request (earlier turns included), last first.
+pub fn earlier<'a>(body: &'a Value, kind: &str) -> Vec<&'a Value> {
+    body.get("input")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .rev()
+                .filter(|item| item.get("type").and_then(Value::as_str) == Some(kind))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
