@@ -79,7 +79,7 @@ pub fn tool_use(body: &Value, types: &[&str]) -> Use {
 }
 
 /// The tools of the request's `tools` that `keep` keeps.
-pub fn tools_where<'a>(body: &'a Value, keep: impl Fn(&Value) -> bool) -> Vec<&'a Value> {
+pub fn tools_where(body: &Value, keep: impl Fn(&Value) -> bool) -> Vec<&Value> {
     body.get("tools")
         .and_then(Value::as_array)
         .into_iter()
