@@ -18,13 +18,14 @@
 use super::auth::{Credentials, Keys};
 use super::body::RequestBody;
 use super::respond::{
-    add_headers, add_standard_headers, error_response, json_body, json_response, request_id,
+    add_headers, add_standard_headers, error_response, failure_response, json_body, json_response,
+    request_id,
 };
 use crate::catalog::{Catalog, Operation, RouteMatch};
 use crate::endpoints::{self, Call, Endpoint, Options, Table};
 use crate::error::ApiError;
 use crate::generate::{self, fnv1a, with_id_source, Generator, IdStream, Rng};
-use crate::scenario::{self, latency, Failure, Plan};
+use crate::scenario::{self, latency, Plan};
 use crate::services::canonical_json;
 use crate::services::sse::{typed_events, Event};
 use crate::services::tokens::Encoding;
@@ -602,21 +603,6 @@ fn origin(req: &Request) -> Option<String> {
                 .map(str::to_string)
         })?;
     Some(format!("{}://{authority}", req.scheme()))
-}
-
-/// The answer for a simulated failure: an error envelope with its headers, or a body that
-/// breaks off at once so the client sees the connection drop.
-fn failure_response(failure: &Failure) -> Response {
-    match failure {
-        Failure::Error(simulated) => {
-            let mut response = error_response(&simulated.error);
-            add_headers(&mut response, &simulated.headers);
-            response
-        }
-        Failure::ConnectionReset => {
-            Response::builder().body(Body::from_bytes_stream(latency::reset_body()))
-        }
-    }
 }
 
 impl PoemEndpoint for Pipeline {

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
+use crate::scenario::{latency, Failure};
 use bytes::Bytes;
 use poem::http::{header, HeaderName, HeaderValue, StatusCode};
 use poem::{Body, Response};
@@ -124,4 +125,19 @@ pub async fn json_body(response: &mut Response) -> (Bytes, bool) {
     let kept = crate::scenario::log::Bodies::bounded(&whole);
     response.set_body(whole);
     kept
+}
+
+/// The answer for a simulated failure: an error envelope with its headers, or a body that
+/// breaks off at once so the client sees the connection drop.
+pub fn failure_response(failure: &Failure) -> Response {
+    match failure {
+        Failure::Error(simulated) => {
+            let mut response = error_response(&simulated.error);
+            add_headers(&mut response, &simulated.headers);
+            response
+        }
+        Failure::ConnectionReset => {
+            Response::builder().body(Body::from_bytes_stream(latency::reset_body()))
+        }
+    }
 }

@@ -16,7 +16,9 @@ pub mod embedding;
 pub mod model;
 pub mod prices;
 pub mod sse;
+mod token_counts;
 mod token_hash;
+mod token_pattern;
 pub mod tokens;
 pub mod web_corpus;
 

@@ -10,21 +10,19 @@
 //! open-addressing hash table from bytes to rank. They are embedded with `include_bytes!` and
 //! read in place, so they stay in the binary's read-only data and only the pages a request
 //! touches become resident. The split patterns are tiktoken-rs's too (`$OUT_DIR/*.pat`),
-//! rewritten without look-ahead for the `regex` crate's DFA (see [`without_lookahead`]) and
+//! rewritten without look-ahead for the `regex` crate's DFA (see `token_pattern`) and
 //! each compiled once, on first use.
 //!
 //! `o200k_base` serves the gpt-4o, gpt-4.1, gpt-5 and o-series families; `cl100k_base`
 //! serves gpt-4, gpt-3.5 and the embedding models.
 
+use super::token_counts::{CountCache, COUNTS};
 use super::token_hash::{token_hash, RANK_BITS};
-use crate::generate::fnv1a;
+use super::token_pattern::{lookahead_end, without_lookahead};
 use regex::Regex;
 use std::cmp::Reverse;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::BinaryHeap;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// The tokenizer family a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +116,7 @@ impl Encoding {
 
     /// The number of tokens in `text`. Long texts are counted once: test suites send the
     /// same system prompt, tool list or document with every request, so their counts are
-    /// remembered (see [`CountCache`]).
+    /// remembered (see `token_counts`).
     pub fn count(self, text: &str) -> usize {
         if text.len() < CountCache::MIN_BYTES {
             return self.encode(text).len();
@@ -174,49 +172,6 @@ impl Encoding {
     }
 }
 
-static COUNTS: CountCache = CountCache {
-    counts: Mutex::new(None),
-};
-
-/// The token counts of long texts already counted, by a 128-bit digest of the encoding and
-/// the text (two independent 64-bit hashes, so a wrong count from a collision is not a
-/// practical risk). Bounded: when full it starts again empty, which keeps the memory at a
-/// few tens of KB and needs no eviction bookkeeping on the request path.
-struct CountCache {
-    counts: Mutex<Option<HashMap<(u64, u64), usize>>>,
-}
-
-impl CountCache {
-    /// Texts shorter than this are cheaper to encode than to hash and look up.
-    const MIN_BYTES: usize = 256;
-    /// Entries kept before the cache starts again.
-    const CAPACITY: usize = 2048;
-
-    fn key(encoding: Encoding, text: &str) -> (u64, u64) {
-        let tag = [encoding as u8];
-        let mut sip = DefaultHasher::new();
-        tag.hash(&mut sip);
-        text.hash(&mut sip);
-        (sip.finish(), fnv1a(&[&tag, text.as_bytes()]))
-    }
-
-    fn get(&self, key: (u64, u64)) -> Option<usize> {
-        let counts = self.counts.lock().ok()?;
-        counts.as_ref()?.get(&key).copied()
-    }
-
-    fn put(&self, key: (u64, u64), count: usize) {
-        let Ok(mut counts) = self.counts.lock() else {
-            return;
-        };
-        let counts = counts.get_or_insert_with(HashMap::new);
-        if counts.len() >= Self::CAPACITY {
-            counts.clear();
-        }
-        counts.insert(key, count);
-    }
-}
-
 static O200K: Bpe = Bpe {
     table: Table::parse(include_bytes!(concat!(env!("OUT_DIR"), "/o200k_base.bpe"))),
     pattern: include_str!(concat!(env!("OUT_DIR"), "/o200k_base.pat")),
@@ -237,7 +192,7 @@ const LONG_PIECE: usize = 100;
 struct Bpe {
     table: Table,
     pattern: &'static str,
-    /// `pattern` rewritten by [`without_lookahead`] and compiled; `None` if that fails (the
+    /// `pattern` rewritten by `without_lookahead` and compiled; `None` if that fails (the
     /// tokens tests show it does not), in which case the whole text is one piece.
     regex: OnceLock<Option<Regex>>,
 }
@@ -492,52 +447,6 @@ impl Table {
             slot = (slot + 1) & self.mask;
         }
         None
-    }
-}
-
-/// The split pattern in the `regex` crate's syntax, which has neither look-around nor
-/// possessive quantifiers (`None` if `pattern` does not have the expected shape).
-///
-/// Both tiktoken patterns end in `|\s+(?!\S)|` followed by a plain whitespace alternative
-/// (`\s+` or `\s`); that tail becomes `|\s+`, and [`lookahead_end`] gives back what
-/// `(?!\S)` would not have taken. The possessive quantifiers of `cl100k_base` (`?+`, `++`,
-/// `*+`, `{1,3}+`) become greedy ones: in that pattern nothing after them could match what
-/// backtracking into them would free, so they find the same pieces.
-///
-/// ```text
-/// o200k:  ...|\s*[\r\n]+|\s+(?!\S)|\s+    ->  ...|\s*[\r\n]+|\s+
-/// cl100k: ...|\p{N}{1,3}+|...|\s+(?!\S)|\s ->  ...|\p{N}{1,3}|...|\s+
-/// ```
-fn without_lookahead(pattern: &str) -> Option<String> {
-    let (head, tail) = pattern.rsplit_once(r"|\s+(?!\S)|")?;
-    if tail != r"\s+" && tail != r"\s" {
-        return None;
-    }
-    let head = head
-        .replace("?+", "?")
-        .replace("++", "+")
-        .replace("*+", "*");
-    let counted = Regex::new(r"(\{[0-9]+(?:,[0-9]*)?\})\+").ok()?;
-    let head = counted.replace_all(&head, "$1");
-    Some(format!(r"{head}|\s+"))
-}
-
-/// Where the piece `text[start..end]` found by [`without_lookahead`]'s pattern really ends.
-///
-/// Only the final `\s+` alternative can match a run of whitespace without a line break
-/// (`\s*[\r\n]+`, or `\s*[\r\n]`, comes first and takes any run holding one). tiktoken's
-/// `\s+(?!\S)` takes such a run but its last character when a non-space follows, leaving
-/// that character to lead the next piece (` word`); a one-character run, or one that ends
-/// the text, is taken whole.
-fn lookahead_end(text: &str, start: usize, end: usize) -> usize {
-    let Some(piece) = text.get(start..end) else {
-        return end;
-    };
-    let plain_run =
-        end < text.len() && piece.chars().all(char::is_whitespace) && !piece.contains(['\r', '\n']);
-    match piece.char_indices().last() {
-        Some((last, _)) if plain_run && last > 0 => start + last,
-        _ => end,
     }
 }
 
