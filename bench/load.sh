@@ -17,6 +17,9 @@
 #   --no-build     use the binaries already in target/release
 #   --out FILE     where to write the Markdown table (default target/bench/load.md)
 #
+#   MOCK_BIN=PATH  measure that openai-mock binary instead of target/release/openai-mock
+#                  (with --no-build: an older build, for a before-and-after pair of runs)
+#
 # What it measures, per server:
 #   startup     process start until the first 200 on GET /v1/models, median of 20 runs
 #               (5 for the peers, which take seconds each): bench/startup.py
@@ -110,7 +113,7 @@ if [[ $BUILD -eq 1 ]]; then
     (cd "$ROOT" && cargo build --release --quiet --bin openai-mock --example bare-server) \
         || die "the release build failed"
 fi
-MOCK_BIN=$ROOT/target/release/openai-mock
+MOCK_BIN=${MOCK_BIN:-$ROOT/target/release/openai-mock}
 BARE_BIN=$ROOT/target/release/examples/bare-server
 [[ -x $MOCK_BIN && -x $BARE_BIN ]] || die "missing $MOCK_BIN or $BARE_BIN (build first, or drop --no-build)"
 

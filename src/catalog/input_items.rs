@@ -12,8 +12,9 @@
 //!
 //! [`relax`] learns the output-only fields from the twin pairs (a field counts when at least
 //! [`MIN_TWINS`] pairs agree, which keeps a field one tool happens to compute, such as a shell
-//! call's `environment`, out), and points `Item` at `<Name>__input` copies of the output
-//! schemas it uses directly, with those fields no longer required. Content parts have no twins
+//! call's `environment`, out), and points `Item` at `<Name>__input` copies of the schemas it
+//! uses directly that require them (output schemas, and input-only ones an overlay patch made
+//! stricter), with those fields no longer required. Content parts have no twins
 //! in the spec; [`CONTENT_OUTPUT_ONLY`] names their one sampling detail (`logprobs` of an
 //! `output_text` part), made optional in copies of the content schemas nested in those items.
 //! Response schemas are untouched: answers still carry every field.
@@ -47,7 +48,10 @@ pub fn relax(doc: &mut Value) -> BTreeSet<String> {
     let mut copies: BTreeMap<String, Value> = BTreeMap::new();
     let mut needs_memo: BTreeMap<String, bool> = BTreeMap::new();
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
-    for name in inputs.iter().filter(|name| outputs.contains(name)) {
+    // Every branch `Item` names, not only the output schemas: an input-only item (a custom
+    // tool's output) can be made to require `id` and `status` by an overlay patch that types
+    // its output form, and clients never send those either.
+    for name in &inputs {
         let Some(schema) = schemas.get(name) else {
             continue;
         };

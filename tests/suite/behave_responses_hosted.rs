@@ -169,3 +169,53 @@ rules:
         .await;
     assert_eq!(without_ids(&plain)["output"][0]["type"], "message");
 }
+
+#[tokio::test]
+async fn a_rule_pins_an_mcp_servers_tools_and_the_calls_output() {
+    let dir = std::env::temp_dir().join(format!("openai-mock-mcp-rule-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.yaml");
+    std::fs::write(
+        &file,
+        r#"
+rules:
+  - match: {last_user_message: "Where is my order?"}
+    reply:
+      tool_results:
+        mcp:
+          tools:
+            - name: lookup_order
+              description: Finds an order.
+              input_schema:
+                type: object
+                properties: {order_id: {type: string}}
+                required: [order_id]
+          output: "Order 42 shipped on Monday."
+"#,
+    )
+    .unwrap();
+    let args = [
+        "openai-mock",
+        "--port",
+        "0",
+        "--config",
+        file.to_str().unwrap(),
+    ];
+    let config = openai_mock::Config::load_from(args).expect("config loads");
+    let mock = Mock::with_config(config).await;
+    let body = json!({
+        "model": "gpt-4o",
+        "input": "Where is my order?",
+        "tools": [{"type": "mcp", "server_label": "shop", "server_url": "https://mcp.shop.com/sse",
+                   "require_approval": "never"}],
+    });
+    let answer = mock.ok("createResponse", "/responses", &body).await;
+    let output = answer["output"].as_array().unwrap();
+    let kinds: Vec<&str> = output.iter().filter_map(|i| i["type"].as_str()).collect();
+    assert_eq!(kinds, ["mcp_list_tools", "mcp_call", "message"]);
+    assert_eq!(output[0]["tools"][0]["name"], "lookup_order");
+    assert_eq!(output[1]["name"], "lookup_order");
+    assert_eq!(output[1]["output"], "Order 42 shipped on Monday.");
+    let arguments: Value = serde_json::from_str(output[1]["arguments"].as_str().unwrap()).unwrap();
+    assert!(arguments["order_id"].is_string(), "{arguments}");
+}

@@ -123,6 +123,18 @@ async fn every_output_item_is_accepted_back_as_input_with_and_without_output_onl
 }
 
 #[tokio::test]
+async fn tool_outputs_as_clients_build_them_are_accepted() {
+    let mock = Mock::start().await;
+    let call = json!({"type": "custom_tool_call", "call_id": "call_1", "name": "run",
+                      "input": "print(1)"});
+    let body = json!({"model": "gpt-4.1", "tools": [{"type": "custom", "name": "run"}],
+        "input": [{"role": "user", "content": "Run it"}, call,
+                  {"type": "custom_tool_call_output", "call_id": "call_1", "output": "1"}]});
+    let (status, answer) = mock.post("/responses", &body).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
 async fn an_assistant_message_as_clients_keep_it_is_accepted() {
     let mock = Mock::start().await;
     let body = json!({"model": "gpt-4.1", "input": [

@@ -24,15 +24,15 @@ fn every_action_compiles() {
 rules:
   - reply: {text: "Hello {{last_user_message}}", latency_ms: 5}
   - reply:
-  tool_calls:
-    - {name: get_weather, arguments: {city: Paris}}
-    - {name: raw, arguments: '{"a": 1}', id: call_1}
+      tool_calls:
+        - {name: get_weather, arguments: {city: Paris}}
+        - {name: raw, arguments: '{"a": 1}', id: call_1}
   - reply: {body_file: body.json, status: 201}
   - reply: {body: {ok: true}}
   - reply: {error: overloaded}
   - reply: {error: connection_reset}
   - reply:
-  error: {status: 429, message: "slow down {{model}}", code: null, headers: {retry-after-ms: 50}}
+      error: {status: 429, message: "slow down {{model}}", code: null, headers: {retry-after-ms: 50}}
   - reply: {chunk_tokens: 2, stream_cut_after: 3}
 "#;
     let set = RuleSet::parse(text, &file, &catalog()).unwrap();
@@ -63,21 +63,21 @@ rules:
 #[test]
 fn mistakes_name_the_file_line_and_reason() {
     let cases = [
-        ("rules:\n  - match: {last_user_message: '(unclosed'}\n    reply: {text: a}\n", 2, "invalid regex"),
-        ("rules:\n  - reply: {text: a}\n  - match: {operation: createChatCompletions}\n    reply: {text: b}\n", 3, "createChatCompletions"),
-        ("rules:\n  - match: {endpoint: /chat/completion}\n    reply: {text: b}\n", 2, "/chat/completion"),
-        ("rules:\n  - reply: {text: a}\n  - reply:\n      text: '{{nope}}'\n", 4, "{{nope}}"),
-        ("rules:\n  - reply: {txt: a}\n", 2, "txt"),
-        ("rules:\n  - name: x\n", 2, "reply"),
-        ("rules:\n  - {name: x, reply: {text: a}}\n  - {name: x, reply: {text: b}}\n", 3, "used twice"),
-        ("rules:\n  - reply: {body_file: missing.json}\n", 2, "missing.json"),
-        ("rules:\n  - reply: {error: teapot}\n", 2, "teapot"),
-        ("rules:\n  - reply: {text: a, error: overloaded}\n", 2, "at most one"),
-        ("rules:\n  - match: {body: {temperature: 0}}\n    reply: {text: a}\n", 2, "JSON pointer"),
-        ("rules:\n  - sequence: []\n", 2, "empty"),
-        ("rules: [\n", 1, "unclosed"),
-        ("rules:\n  - reply: {text: a}\n    priority: high\n", 3, "invalid"),
-    ];
+            ("rules:\n  - match: {last_user_message: '(unclosed'}\n    reply: {text: a}\n", 2, "invalid regex"),
+            ("rules:\n  - reply: {text: a}\n  - match: {operation: createChatCompletions}\n    reply: {text: b}\n", 3, "createChatCompletions"),
+            ("rules:\n  - match: {endpoint: /chat/completion}\n    reply: {text: b}\n", 2, "/chat/completion"),
+            ("rules:\n  - reply: {text: a}\n  - reply:\n      text: '{{nope}}'\n", 4, "{{nope}}"),
+            ("rules:\n  - reply: {txt: a}\n", 2, "txt"),
+            ("rules:\n  - name: x\n", 2, "reply"),
+            ("rules:\n  - {name: x, reply: {text: a}}\n  - {name: x, reply: {text: b}}\n", 3, "used twice"),
+            ("rules:\n  - reply: {body_file: missing.json}\n", 2, "missing.json"),
+            ("rules:\n  - reply: {error: teapot}\n", 2, "teapot"),
+            ("rules:\n  - reply: {text: a, error: overloaded}\n", 2, "at most one"),
+            ("rules:\n  - match: {body: {temperature: 0}}\n    reply: {text: a}\n", 2, "JSON pointer"),
+            ("rules:\n  - sequence: []\n", 2, "empty"),
+            ("rules: [\n", 1, "unclosed"),
+            ("rules:\n  - reply: {text: a}\n    priority: high\n", 3, "invalid"),
+        ];
     for (text, line, needle) in cases {
         let error = parse(text).unwrap_err();
         assert_eq!(error.file, Path::new("rules.yaml"));

@@ -99,7 +99,7 @@ mod tests {
         );
         assert_eq!(answer["usage"]["total_tokens"], 17 + output);
 
-        let cut_body = json!({"input": "What is the capital?", "max_output_tokens": 2});
+        let cut_body = json!({"input": "What is the capital?", "max_output_tokens": 1});
         let mut cut = json!({"model": "gpt-4o", "created_at": 5, "output": [
             {"type": "message", "content": [{"type": "output_text", "text": "x"}]}]});
         let reply = Reply {

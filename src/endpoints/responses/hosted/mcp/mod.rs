@@ -19,12 +19,15 @@
 //!   the next request (after `previous_response_id`, or with the request in `input`) runs
 //!   the approved call (its `approval_request_id` set), or, when `approve` is false, the
 //!   model answers that the call was declined.
+//! - Scripting: a rule's `tool_results: {mcp: {tools: [...], output: ...}}` pins the tool
+//!   list of servers not listed yet and the called tool's output (a string, or JSON written
+//!   as text); the server is then called unless `tool_choice` forbids it.
 
 pub mod servers;
 
 use super::super::context_of;
 use super::message::{hand_over, message_position, say, since_user, Said};
-use super::{tool_use, tools_where, Use};
+use super::{script, tool_use, tools_where, Script, Use};
 use crate::endpoints::endpoint::Call;
 use crate::generate::{new_id, Rng};
 use crate::services::conversation::ToolResult;
@@ -43,14 +46,22 @@ struct Server<'b> {
 
 /// Rewrites `answer` as the module notes say, when the request offers an MCP server.
 pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
-    if call.script.is_some() {
-        return;
-    }
+    let pinned = match script(call, &["mcp"]) {
+        Script::Off => return,
+        Script::Pinned(pinned) => Some(pinned),
+        Script::Free => None,
+    };
     let offered = tools_where(body, |t| t["type"] == "mcp");
     if offered.is_empty() {
         return;
     }
-    let usage = tool_use(body, &["mcp"]);
+    let usage = match tool_use(body, &["mcp"]) {
+        Use::WhenRelevant if pinned.is_some() => Use::Forced,
+        usage => usage,
+    };
+    let pinned_tools = pinned
+        .and_then(|p| p.get("tools"))
+        .and_then(Value::as_array);
     let Some(position) = message_position(answer) else {
         return;
     };
@@ -76,7 +87,9 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
                     let tools: Vec<Value> = if error.is_some() {
                         Vec::new()
                     } else {
-                        servers::tools_of(tool)
+                        pinned_tools
+                            .cloned()
+                            .unwrap_or_else(|| servers::tools_of(tool))
                             .into_iter()
                             .filter(|t| allowed(tool, t))
                             .collect()
@@ -109,6 +122,12 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
         .unwrap_or(0);
     let turn = Turn {
         body,
+        pinned_output: pinned
+            .and_then(|p| p.get("output"))
+            .map(|output| match output {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            }),
         context: &context,
         encoding,
         position,
@@ -171,6 +190,8 @@ pub fn apply(call: &Call, body: &Value, answer: &mut Value, rng: &mut Rng) {
 /// What every answer of this turn shares.
 struct Turn<'a> {
     body: &'a Value,
+    /// The output a scenario rule pinned for the call (`tool_results.mcp.output`).
+    pinned_output: Option<String>,
     context: &'a Context,
     encoding: Encoding,
     position: usize,
@@ -227,7 +248,10 @@ struct Run<'a> {
 impl Run<'_> {
     /// The `mcp_call` with its output, then a message that uses the output.
     fn answer(&self, answer: &mut Value, turn: &Turn, written: usize, rng: &mut Rng) {
-        let output = output_of(self.name, self.arguments, turn.context, rng);
+        let output = match &turn.pinned_output {
+            Some(pinned) => pinned.clone(),
+            None => output_of(self.name, self.arguments, turn.context, rng),
+        };
         let item = json!({
             "type": "mcp_call",
             "id": new_id(rng, "mcp_"),
