@@ -99,13 +99,27 @@ async fn chat_web_search_options_answer_with_valid_url_citations() {
     assert!(cited.contains(citation["url"].as_str().unwrap()), "{cited}");
 }
 
-#[tokio::test]
-async fn a_rule_pins_each_hosted_tools_result() {
-    let dir = std::env::temp_dir().join(format!("openai-mock-hosted-{}", std::process::id()));
+/// A mock started with `rules` (YAML) as its config file.
+async fn mock_with_rules(name: &str, rules: &str) -> Mock {
+    let dir = std::env::temp_dir().join(format!("openai-mock-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.yaml");
-    std::fs::write(
-        &file,
+    std::fs::write(&file, rules).unwrap();
+    let args = [
+        "openai-mock",
+        "--port",
+        "0",
+        "--config",
+        file.to_str().unwrap(),
+    ];
+    let config = openai_mock::Config::load_from(args).expect("config loads");
+    Mock::with_config(config).await
+}
+
+#[tokio::test]
+async fn a_rule_pins_each_hosted_tools_result() {
+    let mock = mock_with_rules(
+        "hosted",
         r#"
 rules:
   - match: {last_user_message: "pinned"}
@@ -122,16 +136,7 @@ rules:
           revised_prompt: A pinned picture.
 "#,
     )
-    .unwrap();
-    let args = [
-        "openai-mock",
-        "--port",
-        "0",
-        "--config",
-        file.to_str().unwrap(),
-    ];
-    let config = openai_mock::Config::load_from(args).expect("config loads");
-    let mock = Mock::with_config(config).await;
+    .await;
     let body = json!({
         "model": "gpt-4o",
         "input": "pinned",
@@ -172,11 +177,8 @@ rules:
 
 #[tokio::test]
 async fn a_rule_pins_an_mcp_servers_tools_and_the_calls_output() {
-    let dir = std::env::temp_dir().join(format!("openai-mock-mcp-rule-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("config.yaml");
-    std::fs::write(
-        &file,
+    let mock = mock_with_rules(
+        "mcp-rule",
         r#"
 rules:
   - match: {last_user_message: "Where is my order?"}
@@ -193,16 +195,7 @@ rules:
           output: "Order 42 shipped on Monday."
 "#,
     )
-    .unwrap();
-    let args = [
-        "openai-mock",
-        "--port",
-        "0",
-        "--config",
-        file.to_str().unwrap(),
-    ];
-    let config = openai_mock::Config::load_from(args).expect("config loads");
-    let mock = Mock::with_config(config).await;
+    .await;
     let body = json!({
         "model": "gpt-4o",
         "input": "Where is my order?",

@@ -143,17 +143,5 @@ mod tests {
             Encoding::for_model("gpt-4o").count("The capital is Quillton.")
         );
         assert_eq!(answer["usage"]["total_tokens"], 17 + output);
-
-        let cut_body = json!({"input": "What is the capital?", "max_output_tokens": 2});
-        let mut cut = json!({"model": "gpt-4o", "created_at": 5, "output": [
-            {"type": "message", "content": [{"type": "output_text", "text": "x"}]}]});
-        let said = Said {
-            body: &cut_body,
-            annotations: composed.response_annotations(),
-            ..said
-        };
-        say(&mut cut, 0, vec![json!({})], &said, &mut Rng::new(1));
-        assert_eq!(cut["status"], "incomplete");
-        assert_eq!(cut["output"][1]["content"][0]["annotations"], json!([]));
     }
 }

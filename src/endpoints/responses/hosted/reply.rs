@@ -63,16 +63,7 @@ mod tests {
 
     #[test]
     fn the_message_gets_the_cited_text_after_the_tool_items() {
-        let mut answer = json!({
-            "model": "gpt-4o", "created_at": 5, "status": "completed",
-            "completed_at": 5, "incomplete_details": null,
-            "output": [{"id": "msg_1", "type": "message", "status": "completed",
-                        "role": "assistant",
-                        "content": [{"type": "output_text", "annotations": [],
-                                     "logprobs": [], "text": "Some reply."}]}],
-            "usage": {"input_tokens": 10, "output_tokens": 3, "total_tokens": 13,
-                      "output_tokens_details": {"reasoning_tokens": 0}},
-        });
+        let mut answer = super::super::message::tests::answer();
         let body = json!({"input": "What is the capital?"});
         let reply = Reply {
             body: &body,
