@@ -26,7 +26,7 @@ from agents.editor import ApplyPatchOperation, ApplyPatchResult
 from conftest import assert_text
 
 set_tracing_disabled(True)
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PROMPT = "Ask a question about the openai/openai-python repository: which transports does it use?"
 DEEPWIKI = {"type": "mcp", "server_label": "deepwiki", "server_url": "https://mcp.deepwiki.com/mcp",
