@@ -1,7 +1,6 @@
 //! The token counts of long texts already counted ([`CountCache`]), so that a system prompt,
 //! tool list or document that a test suite sends with every request is tokenized once.
 
-use super::tokens::Encoding;
 use crate::generate::fnv1a;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -26,8 +25,8 @@ impl CountCache {
     /// Entries kept before the cache starts again.
     const CAPACITY: usize = 2048;
 
-    pub(super) fn key(encoding: Encoding, text: &str) -> (u64, u64) {
-        let tag = [encoding as u8];
+    pub(super) fn key(encoding: u8, text: &str) -> (u64, u64) {
+        let tag = [encoding];
         let mut sip = DefaultHasher::new();
         tag.hash(&mut sip);
         text.hash(&mut sip);

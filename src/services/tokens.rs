@@ -121,7 +121,7 @@ impl Encoding {
         if text.len() < CountCache::MIN_BYTES {
             return self.encode(text).len();
         }
-        let key = CountCache::key(self, text);
+        let key = CountCache::key(self as u8, text);
         if let Some(count) = COUNTS.get(key) {
             return count;
         }
