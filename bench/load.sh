@@ -4,15 +4,22 @@
 # Markdown table (and writes it to target/bench/load.md).
 #
 # Usage:
-#   bench/load.sh [--peers] [--sdk] [--quick] [--duration SECONDS] [--soak REQUESTS]
-#                 [--no-build] [--out FILE]
+#   bench/load.sh [--peers] [--sdk] [--quick] [--runs N] [--duration SECONDS]
+#                 [--soak REQUESTS] [--baseline BIN] [--scaling] [--no-build] [--out FILE]
 #
 #   --peers        also measure Steady (@stdy/cli) and Prism (@stoplight/prism-cli) from npm,
 #                  mocking spec/openapi.yml (installed under target/bench/peers)
 #   --sdk          also time the openai-python api_resources suite (tests/sdk/python/run.sh)
 #                  against openai-mock and, with --peers, against Steady
-#   --quick        a smoke run: 2 s per load test, 5 startup runs, a 50,000-request soak
+#   --quick        a smoke run: 2 s per load test, 1 run each, 5 startup runs, a
+#                  50,000-request soak
+#   --runs N       runs of each load test per server; the table gives the median run
+#                  (default 3)
 #   --duration S   seconds per load test (default 10)
+#   --baseline BIN also measure that openai-mock binary (an older build), in the same run,
+#                  as the column "openai-mock before", with the ratio after ÷ before
+#   --scaling      also measure openai-mock and the bare server on 1 core and on 2 (taskset)
+#                  with wrk -t2 -c32, for the requests/s against cores table
 #   --soak N       requests the memory soak serves before RSS is read again (default 1000000)
 #   --no-build     use the binaries already in target/release
 #   --out FILE     where to write the Markdown table (default target/bench/load.md)
@@ -28,9 +35,10 @@
 #               a rotating mix of chat, streamed chat, embeddings, responses, model list,
 #               model lookup and invalid requests (bench/wrk/mixed.lua) until the process
 #               has served --soak requests in total, load tests included
-#   load        wrk -t1 -c16 -d10s: requests/s and p50/p99 latency for chat completions
-#               (250-byte body), embeddings (3 inputs, 1536 dimensions, base64),
-#               GET /v1/models, and an invalid chat request (the 400 path)
+#   load        wrk -t1 -c16 -d10s, --runs times each: requests/s and p50/p99 latency of
+#               the median run, for chat completions (250-byte body), embeddings
+#               (3 inputs, 1536 dimensions, base64), GET /v1/models, and an invalid chat
+#               request (the 400 path)
 #   streaming   wrk -t1 -c1 -d10s on a streamed chat completion whose reply is long: the
 #               request asks for a 600-word text verbatim (`Reply with "..."`), which comes
 #               back as about 250 chunks; the `data:` events that arrive on that one
@@ -56,6 +64,9 @@ DURATION=10
 SOAK=1000000
 STARTUP_RUNS=20
 PEER_STARTUP_RUNS=5
+RUNS=3
+BASELINE_BIN=
+SCALING=0
 BUILD=1
 OUT=$WORK/load.md
 
@@ -63,7 +74,10 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --peers) PEERS=1 ;;
         --sdk) SDK=1 ;;
-        --quick) DURATION=2 SOAK=50000 STARTUP_RUNS=5 PEER_STARTUP_RUNS=2 ;;
+        --quick) DURATION=2 SOAK=50000 STARTUP_RUNS=5 PEER_STARTUP_RUNS=2 RUNS=1 ;;
+        --runs) RUNS=$2; shift ;;
+        --baseline) BASELINE_BIN=$2; shift ;;
+        --scaling) SCALING=1 ;;
         --duration) DURATION=$2; shift ;;
         --soak) SOAK=$2; shift ;;
         --no-build) BUILD=0 ;;
@@ -116,6 +130,7 @@ fi
 MOCK_BIN=${MOCK_BIN:-$ROOT/target/release/openai-mock}
 BARE_BIN=$ROOT/target/release/examples/bare-server
 [[ -x $MOCK_BIN && -x $BARE_BIN ]] || die "missing $MOCK_BIN or $BARE_BIN (build first, or drop --no-build)"
+[[ -z $BASELINE_BIN || -x $BASELINE_BIN ]] || die "--baseline $BASELINE_BIN is not an executable"
 
 if [[ $PEERS -eq 1 ]]; then
     command -v npm >/dev/null || apt_install nodejs npm || die "--peers needs node and npm"
@@ -133,6 +148,9 @@ declare -A COMMAND BASE LABEL
 COMMAND[mock]="$MOCK_BIN --host 127.0.0.1 --port {port} --log-level warn"
 BASE[mock]=/v1
 LABEL[mock]=openai-mock
+COMMAND[before]="$BASELINE_BIN --host 127.0.0.1 --port {port} --log-level warn"
+BASE[before]=/v1
+LABEL[before]="openai-mock before"
 COMMAND[bare]="$BARE_BIN {port}"
 BASE[bare]=/v1
 LABEL[bare]="bare poem"
@@ -143,7 +161,9 @@ LABEL[steady]=Steady
 COMMAND[prism]="$PEERS_DIR/node_modules/.bin/prism mock -h 127.0.0.1 -p {port} $SPEC"
 BASE[prism]=
 LABEL[prism]=Prism
-SERVERS=(mock bare)
+SERVERS=(mock)
+[[ -n $BASELINE_BIN ]] && SERVERS+=(before)
+SERVERS+=(bare)
 [[ $PEERS -eq 1 ]] && SERVERS+=(steady prism)
 
 # ---------------------------------------------------------------------- measurements
@@ -166,10 +186,11 @@ trap 'exit 143' TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-start_server() { # name
-    local name=$1 command
+start_server() { # name [CPUS: a taskset list such as 0 or 0,1]
+    local name=$1 cpus=${2:-} command
     SERVER_PORT=$(free_port)
     command=${COMMAND[$name]//\{port\}/$SERVER_PORT}
+    [[ -n $cpus ]] && command="taskset -c $cpus $command"
     # shellcheck disable=SC2086 # the command is a word list
     setsid $command >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" </dev/null &
     SERVER_PID=$!
@@ -199,9 +220,9 @@ to_ms() {
 
 # Runs one load test. Sets LT_RPS, LT_P50, LT_P99 (ms), LT_REQUESTS, LT_BAD (non-2xx) and,
 # for the stream script, LT_EVENTS_PER_S and LT_EVENTS_PER_STREAM.
-# load_test CONNECTIONS SECONDS METHOD URL [BODY_FILE] [stream]
+# load_test CONNECTIONS SECONDS METHOD URL [BODY_FILE] [stream|mixed] [THREADS]
 load_test() {
-    local connections=$1 seconds=$2 method=$3 url=$4 body=${5:-} mode=${6:-} out
+    local connections=$1 seconds=$2 method=$3 url=$4 body=${5:-} mode=${6:-} threads=${7:-1} out
     LT_EVENTS_PER_S='' LT_EVENTS_PER_STREAM=''
     if [[ $LOADER == wrk ]]; then
         local script=$HERE/wrk/get.lua
@@ -209,7 +230,7 @@ load_test() {
         [[ $mode == stream ]] && script=$HERE/wrk/stream.lua
         [[ $mode == mixed ]] && script=$HERE/wrk/mixed.lua
         out=$(BENCH_BODY=$body BENCH_BODIES=$BODIES BENCH_BASE=$MIXED_BASE \
-            wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$script" "$url")
+            wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$script" "$url")
         LT_RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
         LT_P50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
         LT_P99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
@@ -250,6 +271,26 @@ print(round(r["summary"]["requestsPerSec"]), round(p["p50"] * 1000, 2), round(p[
     [[ -n $LT_RPS ]] || die "could not read the load generator's output for $url:"$'\n'"$out"
 }
 
+# Runs load_test $RUNS times with the same arguments and keeps the median run (by requests/s,
+# or events/s for a stream): sets the same LT_* variables as that run, except LT_REQUESTS,
+# which counts the requests of every run (for the soak's total).
+median_load_test() {
+    local rps=() p50=() p99=() bad=() eps=() per=() served=0 i
+    for ((i = 0; i < RUNS; i++)); do
+        load_test "$@"
+        rps+=("$LT_RPS") p50+=("$LT_P50") p99+=("$LT_P99") bad+=("$LT_BAD")
+        eps+=("${LT_EVENTS_PER_S:-0}") per+=("${LT_EVENTS_PER_STREAM:-}")
+        served=$((served + LT_REQUESTS))
+    done
+    local keys=("${rps[@]}")
+    [[ ${6:-} == stream ]] && keys=("${eps[@]}")
+    local middle
+    middle=$(for i in "${!keys[@]}"; do echo "${keys[$i]} $i"; done | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print $2}')
+    LT_RPS=${rps[$middle]} LT_P50=${p50[$middle]} LT_P99=${p99[$middle]} LT_BAD=${bad[$middle]}
+    LT_EVENTS_PER_S=${eps[$middle]} LT_EVENTS_PER_STREAM=${per[$middle]} LT_REQUESTS=$served
+    LT_ALL_RPS=$(IFS=/; echo "${keys[*]}")
+}
+
 # The status one request gets, to check each scenario answers as intended before loading it.
 status_of() { # METHOD URL [BODY_FILE]
     local args=(-s -o /dev/null -w '%{http_code}' -X "$1" -H 'Authorization: Bearer sk-bench')
@@ -285,8 +326,9 @@ measure() { # server name
         local url=$base${SC_PATH[$scenario]} got
         got=$(status_of "${SC_METHOD[$scenario]}" "$url" "${SC_BODY[$scenario]}")
         R[$name.$scenario.status]=$got
-        log "${LABEL[$name]}: $scenario (one request answers $got), ${DURATION}s"
-        load_test 16 "$DURATION" "${SC_METHOD[$scenario]}" "$url" "${SC_BODY[$scenario]}"
+        log "${LABEL[$name]}: $scenario (one request answers $got), $RUNS × ${DURATION}s"
+        median_load_test 16 "$DURATION" "${SC_METHOD[$scenario]}" "$url" "${SC_BODY[$scenario]}"
+        log "${LABEL[$name]}: $scenario requests/s by run: $LT_ALL_RPS"
         R[$name.$scenario.rps]=$LT_RPS
         R[$name.$scenario.p50]=$LT_P50
         R[$name.$scenario.p99]=$LT_P99
@@ -297,8 +339,9 @@ measure() { # server name
     if [[ $name != bare ]]; then
         local url=$base/chat/completions
         R[$name.stream.status]=$(status_of POST "$url" "$BODIES/stream.json")
-        log "${LABEL[$name]}: streamed chat on one connection, ${DURATION}s"
-        load_test 1 "$DURATION" POST "$url" "$BODIES/stream.json" stream
+        log "${LABEL[$name]}: streamed chat on one connection, $RUNS × ${DURATION}s"
+        median_load_test 1 "$DURATION" POST "$url" "$BODIES/stream.json" stream
+        log "${LABEL[$name]}: stream events/s by run: $LT_ALL_RPS"
         R[$name.stream.eps]=$LT_EVENTS_PER_S
         R[$name.stream.per]=$LT_EVENTS_PER_STREAM
         R[$name.stream.rps]=$LT_RPS
@@ -306,7 +349,7 @@ measure() { # server name
     fi
 
     R[$name.loaded_rss]=$(rss_mb)
-    if [[ $name == mock || $name == bare ]]; then
+    if [[ $name == mock || $name == before || $name == bare ]]; then
         # The soak: the mixed workload until the process has served $SOAK requests.
         MIXED_BASE=${BASE[$name]}
         local rate=${R[$name.chat.rps]:-1000} chunk
@@ -331,6 +374,26 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 for name in "${SERVERS[@]}"; do
     measure "$name"
 done
+
+# Requests/s against cores: the server pinned to 1 core, then to 2, loaded by wrk -t2 -c32
+# (which shares the cores with it: on a 2-core machine the second column is the whole
+# machine).
+SCALE_SCENARIOS=(models chat)
+if [[ $SCALING -eq 1 ]]; then
+    for name in mock bare; do
+        for cpus in 0 0,1; do
+            start_server "$name" "$cpus"
+            base="http://127.0.0.1:$SERVER_PORT${BASE[$name]}"
+            for scenario in "${SCALE_SCENARIOS[@]}"; do
+                log "${LABEL[$name]}: $scenario on cores $cpus, wrk -t2 -c32, $RUNS × ${DURATION}s"
+                median_load_test 32 "$DURATION" "${SC_METHOD[$scenario]}" "$base${SC_PATH[$scenario]}" \
+                    "${SC_BODY[$scenario]}" "" 2
+                R[$name.$scenario.cores.$cpus]=$LT_RPS
+            done
+            stop_server
+        done
+    done
+fi
 
 # ----------------------------------------------------------------------------- SDK suite
 sdk_time() { # binary label -> seconds and counts
@@ -363,42 +426,68 @@ growth() { # server stage base
 thousands() { awk -v v="$1" 'BEGIN { if (v == "" || v == "—") { print "—"; exit } s = sprintf("%d", v); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
 
 {
-    header="| measurement | openai-mock | bare poem server | openai-mock ÷ bare |"
-    rule="|---|---:|---:|---:|"
+    # Columns: the measurement, openai-mock, [openai-mock before, after ÷ before,] the bare
+    # server, openai-mock ÷ bare[, Steady, Prism].
+    header="| measurement | openai-mock |" rule="|---|---:|"
+    if [[ -n $BASELINE_BIN ]]; then header+=" openai-mock before | after ÷ before |"; rule+="---:|---:|"; fi
+    header+=" bare poem server | openai-mock ÷ bare |" rule+="---:|---:|"
     if [[ $PEERS -eq 1 ]]; then header+=" Steady | Prism |"; rule+="---:|---:|"; fi
     echo "$header"
     echo "$rule"
-    row() { # title mock bare ratio [steady prism]
-        local line="| $1 | $2 | $3 | $4 |"
-        [[ $PEERS -eq 1 ]] && line+=" $5 | $6 |"
+    row() { # title mock before after÷before bare mock÷bare steady prism
+        local line="| $1 | $2 |"
+        [[ -n $BASELINE_BIN ]] && line+=" $3 | $4 |"
+        line+=" $5 | $6 |"
+        [[ $PEERS -eq 1 ]] && line+=" $7 | $8 |"
         echo "$line"
     }
     row "startup to first 200 on GET /v1/models, median (ms)" \
-        "$(cell mock.startup)" "$(cell bare.startup)" "" \
+        "$(cell mock.startup)" "$(cell before.startup)" "" "$(cell bare.startup)" "" \
         "$(cell steady.startup) (${R[steady.startup_runs]:-0} runs)" "$(cell prism.startup) (${R[prism.startup_runs]:-0} runs)"
-    row "idle RSS (MB)" "$(cell mock.idle_rss)" "$(cell bare.idle_rss)" "" "$(cell steady.idle_rss)" "$(cell prism.idle_rss)"
-    row "RSS after the load tests (MB, change from idle)" "$(growth mock loaded_rss idle_rss)" "$(growth bare loaded_rss idle_rss)" "" "$(growth steady loaded_rss idle_rss)" "$(growth prism loaded_rss idle_rss)"
+    row "idle RSS (MB)" "$(cell mock.idle_rss)" "$(cell before.idle_rss)" "" "$(cell bare.idle_rss)" "" \
+        "$(cell steady.idle_rss)" "$(cell prism.idle_rss)"
+    row "RSS after the load tests (MB, change from idle)" "$(growth mock loaded_rss idle_rss)" \
+        "$(growth before loaded_rss idle_rss)" "" "$(growth bare loaded_rss idle_rss)" "" \
+        "$(growth steady loaded_rss idle_rss)" "$(growth prism loaded_rss idle_rss)"
     row "RSS after $(thousands "$SOAK") requests in all (MB, change from after the load tests)" \
-        "$(growth mock soaked_rss loaded_rss)" "$(growth bare soaked_rss loaded_rss)" "" "not soaked" "not soaked"
+        "$(growth mock soaked_rss loaded_rss)" "$(growth before soaked_rss loaded_rss)" "" \
+        "$(growth bare soaked_rss loaded_rss)" "" "not soaked" "not soaked"
     for scenario in "${SCENARIOS[@]}"; do
         row "${SC_TITLE[$scenario]}: requests/s" \
-            "$(thousands "${R[mock.$scenario.rps]:-}")" "$(thousands "${R[bare.$scenario.rps]:-}")" \
-            "$(ratio "mock.$scenario.rps" "bare.$scenario.rps")" \
+            "$(thousands "${R[mock.$scenario.rps]:-}")" "$(thousands "${R[before.$scenario.rps]:-}")" \
+            "$(ratio "mock.$scenario.rps" "before.$scenario.rps")" \
+            "$(thousands "${R[bare.$scenario.rps]:-}")" "$(ratio "mock.$scenario.rps" "bare.$scenario.rps")" \
             "$(thousands "${R[steady.$scenario.rps]:-}")" "$(thousands "${R[prism.$scenario.rps]:-}")"
         row "${SC_TITLE[$scenario]}: p50 / p99 (ms)" \
             "$(cell "mock.$scenario.p50") / $(cell "mock.$scenario.p99")" \
+            "$(cell "before.$scenario.p50") / $(cell "before.$scenario.p99")" "" \
             "$(cell "bare.$scenario.p50") / $(cell "bare.$scenario.p99")" "" \
             "$(cell "steady.$scenario.p50") / $(cell "steady.$scenario.p99")" \
             "$(cell "prism.$scenario.p50") / $(cell "prism.$scenario.p99")"
     done
     row "streamed chat, one connection: events/s (events per answer)" \
-        "$(thousands "${R[mock.stream.eps]:-}") ($(cell mock.stream.per))" "n/a" "" \
+        "$(thousands "${R[mock.stream.eps]:-}") ($(cell mock.stream.per))" \
+        "$(thousands "${R[before.stream.eps]:-}") ($(cell before.stream.per))" \
+        "$(ratio mock.stream.eps before.stream.eps)" "n/a" "" \
         "$(thousands "${R[steady.stream.eps]:-}") ($(cell steady.stream.per))" \
         "$(thousands "${R[prism.stream.eps]:-}") ($(cell prism.stream.per))"
     if [[ $SDK -eq 1 ]]; then
-        row "openai-python api_resources suite, wall time" "$(cell mock.sdk)" "n/a" "" "$(cell steady.sdk)" "not run"
+        row "openai-python api_resources suite, wall time" "$(cell mock.sdk)" "not run" "" "n/a" "" \
+            "$(cell steady.sdk)" "not run"
     fi
     echo
+    if [[ $SCALING -eq 1 ]]; then
+        echo "| requests/s by the server's cores (wrk -t2 -c32) | 1 core | 2 cores | 2 ÷ 1 |"
+        echo "|---|---:|---:|---:|"
+        for name in mock bare; do
+            for scenario in "${SCALE_SCENARIOS[@]}"; do
+                echo "| ${LABEL[$name]}: ${SC_TITLE[$scenario]} | $(thousands "${R[$name.$scenario.cores.0]:-}") |" \
+                    "$(thousands "${R[$name.$scenario.cores.0,1]:-}") |" \
+                    "$(awk -v a="${R[$name.$scenario.cores.0,1]:-}" -v b="${R[$name.$scenario.cores.0]:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.2f", a / b }') |"
+            done
+        done
+        echo
+    fi
     # Anything that did not answer as intended is reported, not hidden.
     for name in "${SERVERS[@]}"; do
         for scenario in "${SCENARIOS[@]}" stream; do
@@ -413,8 +502,9 @@ thousands() { awk -v v="$1" 'BEGIN { if (v == "" || v == "—") { print "—"; e
             fi
         done
     done
-    echo "- Run: \`bench/load.sh$([[ $PEERS -eq 1 ]] && echo ' --peers')$([[ $SDK -eq 1 ]] && echo ' --sdk')\` on $STARTED;" \
+    [[ -n $BASELINE_BIN ]] && echo "- openai-mock before: \`$BASELINE_BIN\`."
+    echo "- Run: \`bench/load.sh$([[ $PEERS -eq 1 ]] && echo ' --peers')$([[ $SDK -eq 1 ]] && echo ' --sdk')$([[ $SCALING -eq 1 ]] && echo ' --scaling')\` on $STARTED;" \
         "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load average at start $LOADAVG;" \
-        "$LOADER -t1, ${DURATION} s per test, 16 connections (1 for streaming); soak of $(thousands "$SOAK") requests."
+        "$LOADER -t1, ${DURATION} s per test, median of $RUNS runs, 16 connections (1 for streaming); soak of $(thousands "$SOAK") requests."
 } | tee "$OUT"
 log "table written to $OUT"

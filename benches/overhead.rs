@@ -9,7 +9,10 @@
 //!   generated answer;
 //! - `overhead/invalid chat`: a chat completion without `messages`, answered with the 400
 //!   envelope after validation;
-//! - `overhead/unknown route`: the 404 before authentication.
+//! - `overhead/unknown route`: the 404 before authentication;
+//! - `overhead/accounting`: what the usage accounting adds to each request of a key (one
+//!   sample added to its per-minute totals), alone;
+//! - `overhead/key lookup`: finding a request's key in the organization's index, alone.
 //!
 //! Run with `cargo bench --bench overhead`. `bench/load.sh` measures the same requests over
 //! real connections; `bench/README.md` says how the two relate.
@@ -19,14 +22,15 @@ use openai_mock::catalog::Catalog;
 use openai_mock::config::Config;
 use openai_mock::scenario;
 use openai_mock::server::{self, Pipeline, ServerInfo};
+use openai_mock::store::org::usage::{Sample, Tally};
 use openai_mock::store::{Settings as StoreSettings, Store};
 use poem::http::Method;
 use poem::{Endpoint, Request};
 use std::hint::black_box;
 use std::sync::Arc;
 
-/// The pipeline of a server started with the default configuration.
-fn pipeline() -> Pipeline {
+/// The pipeline of a server started with the default configuration, and its store.
+fn pipeline() -> (Pipeline, Arc<Store>) {
     let config = Config::default();
     let catalog = Catalog::embedded();
     let scenarios = Arc::new(
@@ -39,7 +43,8 @@ fn pipeline() -> Pipeline {
         tls_cert: None,
         spec_file: None,
     };
-    Pipeline::new(catalog, server::settings(&config, info, scenarios, store))
+    let settings = server::settings(&config, info, scenarios, store.clone());
+    (Pipeline::new(catalog, settings), store)
 }
 
 /// A request as poem hands it to the pipeline.
@@ -61,7 +66,7 @@ fn overhead(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let pipeline = pipeline();
+    let (pipeline, store) = pipeline();
     let cases: [(&str, Method, &str, Option<&'static str>, u16); 4] = [
         ("models.list", Method::GET, "/v1/models", None, 200),
         (
@@ -98,6 +103,33 @@ fn overhead(c: &mut Criterion) {
             })
         });
     }
+    // The key the requests above used, registered in open mode on its first request.
+    let key = store
+        .org()
+        .find_key("sk-bench")
+        .expect("the bench key is registered");
+    let tally = Tally {
+        input_tokens: 20,
+        output_tokens: 9,
+        ..Tally::default()
+    };
+    group.bench_function("accounting", |b| {
+        b.iter(|| {
+            store.org().account(black_box(&Sample {
+                at_ms: 1_765_000_000_000,
+                project_id: &key.project_id,
+                key_id: &key.id,
+                model: "gpt-4o-mini",
+                endpoint: "/chat/completions",
+                status: 200,
+                latency_ms: 0.4,
+                tally,
+            }))
+        })
+    });
+    group.bench_function("key lookup", |b| {
+        b.iter(|| black_box(store.org().find_key(black_box("sk-bench"))))
+    });
     group.finish();
 }
 

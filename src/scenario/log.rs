@@ -2,9 +2,9 @@
 //! API requests, oldest first, with what the scenario machinery did to each, the masked key
 //! and the first [`BODY_LIMIT`] bytes of the request and response bodies.
 //!
-//! Recording stays cheap: the bodies are copied as bytes (at most [`BODY_LIMIT`] each) and
-//! nothing is parsed or formatted until a reader asks (tokens come from the response's
-//! `usage` when the dashboard renders a row).
+//! Recording stays cheap: a body within [`BODY_LIMIT`] is kept by handle (a reference count,
+//! no copy), a longer one by a copy of its start, and nothing is parsed or formatted until a
+//! reader asks (tokens come from the response's `usage` when the dashboard renders a row).
 
 use super::plan::Trace;
 use bytes::Bytes;
@@ -41,12 +41,14 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Keeps the first [`BODY_LIMIT`] bytes of `body` (a copy, so the log never holds a large
-    /// buffer alive), and whether it was cut.
+    /// Keeps the first [`BODY_LIMIT`] bytes of `body`, and whether it was cut. A body within
+    /// the limit is shared, not copied (the request and answer bodies are buffers of their
+    /// own, or the static bytes of a prebuilt answer); a longer one is copied in part, so
+    /// the log never holds a large buffer alive.
     pub fn bounded(body: &Bytes) -> (Bytes, bool) {
         match body.len() > BODY_LIMIT {
             true => (Bytes::copy_from_slice(&body[..BODY_LIMIT]), true),
-            false => (Bytes::copy_from_slice(body), false),
+            false => (body.clone(), false),
         }
     }
 }
@@ -94,17 +96,23 @@ struct Inner {
 }
 
 impl RequestLog {
-    /// Appends `entry`, numbering it; the oldest entry goes when the log is full.
+    /// Appends `entry`, numbering it; the oldest entry goes when the log is full. The lock is
+    /// held for the push alone: the entry that leaves is freed after it is released.
     pub fn record(&self, mut entry: ReceivedRequest) {
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
+        let evicted = {
+            let Ok(mut inner) = self.inner.lock() else {
+                return;
+            };
+            inner.seen += 1;
+            entry.seq = inner.seen;
+            let evicted = match inner.entries.len() >= CAPACITY {
+                true => inner.entries.pop_front(),
+                false => None,
+            };
+            inner.entries.push_back(entry);
+            evicted
         };
-        inner.seen += 1;
-        entry.seq = inner.seen;
-        if inner.entries.len() >= CAPACITY {
-            inner.entries.pop_front();
-        }
-        inner.entries.push_back(entry);
+        drop(evicted);
     }
 
     /// Empties the log (numbering goes on).

@@ -209,6 +209,28 @@ struct Slot {
     endpoint: String,
 }
 
+/// A [`Slot`] by reference: the request path looks its slot up with this, and allocates the
+/// owned strings only for a slot's first request. Its derived `Hash` equals `Slot`'s (a
+/// `String` hashes as its `str`).
+#[derive(Hash)]
+struct SlotRef<'a> {
+    minute: u64,
+    project: &'a str,
+    key: &'a str,
+    model: &'a str,
+    endpoint: &'a str,
+}
+
+impl hashbrown::Equivalent<Slot> for SlotRef<'_> {
+    fn equivalent(&self, slot: &Slot) -> bool {
+        self.minute == slot.minute
+            && self.project == slot.project
+            && self.key == slot.key
+            && self.model == slot.model
+            && self.endpoint == slot.endpoint
+    }
+}
+
 impl Slot {
     fn id(&self) -> String {
         format!(
@@ -221,26 +243,38 @@ impl Slot {
 /// Aggregates not yet written to the store.
 #[derive(Debug, Default)]
 pub struct Accounting {
-    pending: Mutex<HashMap<Slot, Totals>>,
+    pending: Mutex<hashbrown::HashMap<Slot, Totals>>,
 }
 
 impl Accounting {
     fn add(&self, sample: &Sample) -> bool {
-        let slot = Slot {
+        let slot = SlotRef {
             minute: sample.at_ms / 60_000,
-            project: sample.project_id.to_string(),
-            key: sample.key_id.to_string(),
-            model: sample.model.to_string(),
-            endpoint: sample.endpoint.to_string(),
+            project: sample.project_id,
+            key: sample.key_id,
+            model: sample.model,
+            endpoint: sample.endpoint,
         };
         let Ok(mut pending) = self.pending.lock() else {
             return false;
         };
-        pending.entry(slot).or_default().add_sample(sample);
+        match pending.get_mut(&slot) {
+            Some(totals) => totals.add_sample(sample),
+            None => {
+                let owned = Slot {
+                    minute: slot.minute,
+                    project: slot.project.to_string(),
+                    key: slot.key.to_string(),
+                    model: slot.model.to_string(),
+                    endpoint: slot.endpoint.to_string(),
+                };
+                pending.entry(owned).or_default().add_sample(sample);
+            }
+        }
         pending.len() > MAX_PENDING
     }
 
-    fn take(&self) -> HashMap<Slot, Totals> {
+    fn take(&self) -> hashbrown::HashMap<Slot, Totals> {
         self.pending
             .lock()
             .map(|mut p| std::mem::take(&mut *p))
