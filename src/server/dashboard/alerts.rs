@@ -4,15 +4,17 @@
 //! (`alert.triggered`, a mock-only event type) and, when the alert has a webhook URL, is
 //! POSTed there as JSON.
 //!
-//! Alerts are kept in memory with the dashboard. They are checked every
+//! An alert's settings are stored in the organization's namespace of the store (kind
+//! [`ALERT`]), so they persist with `--state-file` and travel with export and import; whether
+//! it fires and its latest crossings are kept in memory. Alerts are checked every
 //! [`CHECK_INTERVAL`] by a task the server starts (and when the alerts page is read), from
 //! the organization's usage and costs, so the hot path pays nothing for them. Webhooks are
 //! plain `http://` URLs, posted with a 5-second limit; the outcome is kept with the crossing.
 
 use super::page::{csrf_field, layout, utc};
 use super::session::Session;
-use crate::store::org::{BucketWidth, KeyInfo, UsageQuery};
-use crate::store::Store;
+use crate::store::org::{BucketWidth, KeyInfo, UsageQuery, ORG};
+use crate::store::{Object, Store};
 use maud::{html, Markup};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -26,6 +28,8 @@ pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
 const KEPT_CROSSINGS: usize = 20;
 /// At most this many alerts.
 const MAX_ALERTS: usize = 100;
+/// The store kind of an alert's settings (in the organization's namespace).
+pub const ALERT: &str = "dashboard.alert";
 
 /// What an alert measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,13 +119,19 @@ pub struct Alerts {
 }
 
 impl Alerts {
-    /// Every alert.
-    pub fn all(&self) -> Vec<Alert> {
-        self.list.lock().map(|l| l.clone()).unwrap_or_default()
+    /// Every alert, as stored (after a restart, an import or a reset too).
+    pub fn all(&self, store: &Store) -> Vec<Alert> {
+        self.list
+            .lock()
+            .map(|mut list| {
+                sync(&mut list, store);
+                list.clone()
+            })
+            .unwrap_or_default()
     }
 
     /// Adds an alert from the form; the message for a wrong field.
-    pub fn add(&self, form: &HashMap<String, String>) -> Result<(), String> {
+    pub fn add(&self, store: &Store, form: &HashMap<String, String>) -> Result<(), String> {
         let field = |name: &str| form.get(name).map_or("", |v| v.trim());
         let metric = Metric::parse(field("metric")).ok_or("Choose a metric.")?;
         let threshold: f64 = field("threshold")
@@ -148,11 +158,12 @@ impl Alerts {
             .list
             .lock()
             .map_err(|_| "The alerts are unavailable.")?;
+        sync(&mut list, store);
         if list.len() >= MAX_ALERTS {
             return Err(format!("At most {MAX_ALERTS} alerts."));
         }
         let id = list.iter().map(|a| a.id).max().unwrap_or(0) + 1;
-        list.push(Alert {
+        let alert = Alert {
             id,
             metric,
             scope,
@@ -162,12 +173,17 @@ impl Alerts {
             firing: false,
             value: 0.0,
             crossings: Vec::new(),
-        });
+        };
+        store
+            .create(ORG, Object::new(ALERT, &stored_id(id), settings(&alert)))
+            .map_err(|e| e.message)?;
+        list.push(alert);
         Ok(())
     }
 
     /// Removes alert `id`.
-    pub fn remove(&self, id: u64) {
+    pub fn remove(&self, store: &Store, id: u64) {
+        store.delete(ORG, ALERT, &stored_id(id));
         if let Ok(mut list) = self.list.lock() {
             list.retain(|a| a.id != id);
         }
@@ -179,6 +195,7 @@ impl Alerts {
         let Ok(mut list) = self.list.lock() else {
             return Vec::new();
         };
+        sync(&mut list, store);
         let mut deliveries = Vec::new();
         for alert in list.iter_mut() {
             alert.value = measure(store, alert, now_ms);
@@ -236,9 +253,70 @@ impl Alerts {
     }
 
     /// The alerts firing now.
-    pub fn firing(&self) -> Vec<Alert> {
-        self.all().into_iter().filter(|a| a.firing).collect()
+    pub fn firing(&self, store: &Store) -> Vec<Alert> {
+        self.all(store).into_iter().filter(|a| a.firing).collect()
     }
+}
+
+/// The store id of alert `id`.
+fn stored_id(id: u64) -> String {
+    format!("alert_{id}")
+}
+
+/// What the store keeps of an alert: its settings.
+fn settings(alert: &Alert) -> Value {
+    json!({
+        "id": alert.id,
+        "metric": alert.metric.name(),
+        "scope": alert.scope,
+        "threshold": alert.threshold,
+        "window_minutes": alert.window_minutes,
+        "webhook": alert.webhook,
+    })
+}
+
+/// An alert from its stored settings, not firing yet (`None` for a record it cannot read).
+fn from_settings(body: &Value) -> Option<Alert> {
+    Some(Alert {
+        id: body.get("id")?.as_u64()?,
+        metric: Metric::parse(body.get("metric")?.as_str()?)?,
+        scope: body.get("scope")?.as_str()?.to_string(),
+        threshold: body.get("threshold")?.as_f64()?,
+        window_minutes: body.get("window_minutes")?.as_u64()?,
+        webhook: body
+            .get("webhook")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        firing: false,
+        value: 0.0,
+        crossings: Vec::new(),
+    })
+}
+
+/// Makes `list` the stored alerts, in creation order: an alert still stored keeps its state
+/// in memory (firing, crossings), a new one (a restart, an import) starts quiet, and one no
+/// longer stored (a reset) goes.
+fn sync(list: &mut Vec<Alert>, store: &Store) {
+    let stored: Vec<Alert> = store
+        .list(ORG, ALERT, None)
+        .iter()
+        .filter_map(|o| from_settings(&o.body))
+        .collect();
+    let unchanged =
+        stored.len() == list.len() && stored.iter().zip(list.iter()).all(|(s, l)| s.id == l.id);
+    if unchanged {
+        return;
+    }
+    let mut previous = std::mem::take(list);
+    *list = stored
+        .into_iter()
+        .map(
+            |alert| match previous.iter().position(|p| p.id == alert.id) {
+                Some(at) => previous.swap_remove(at),
+                None => alert,
+            },
+        )
+        .collect();
 }
 
 /// The alert's value over its window, from the organization's usage and costs.
@@ -429,23 +507,68 @@ mod tests {
         assert_eq!(target("http://a b/"), None);
     }
 
+    fn store() -> Store {
+        Store::in_memory(crate::store::Settings::default())
+    }
+
     #[test]
     fn the_form_is_checked_before_an_alert_is_added() {
-        let alerts = Alerts::default();
+        let (alerts, store) = (Alerts::default(), store());
         let good = [
             ("metric", "requests"),
             ("threshold", "2"),
             ("window_minutes", "5"),
         ];
-        assert!(alerts.add(&form(&good)).is_ok());
+        assert!(alerts.add(&store, &form(&good)).is_ok());
         let mut bad = form(&good);
         bad.insert("threshold".into(), "-1".into());
-        assert!(alerts.add(&bad).unwrap_err().contains("Threshold"));
+        assert!(alerts.add(&store, &bad).unwrap_err().contains("Threshold"));
         bad = form(&good);
         bad.insert("webhook".into(), "ftp://x".into());
-        assert!(alerts.add(&bad).unwrap_err().contains("webhook"));
-        assert_eq!(alerts.all().len(), 1);
-        alerts.remove(1);
-        assert!(alerts.all().is_empty());
+        assert!(alerts.add(&store, &bad).unwrap_err().contains("webhook"));
+        assert_eq!(alerts.all(&store).len(), 1);
+        alerts.remove(&store, 1);
+        assert!(alerts.all(&store).is_empty());
+    }
+
+    #[test]
+    fn alerts_live_in_the_store_and_keep_their_state_in_memory() {
+        let (alerts, store) = (Alerts::default(), store());
+        let requests = [
+            ("metric", "requests"),
+            ("threshold", "0"),
+            ("window_minutes", "5"),
+            ("scope", "project:proj_x"),
+            ("webhook", "http://127.0.0.1:9/hook"),
+        ];
+        let cost = [
+            ("metric", "cost"),
+            ("threshold", "1.5"),
+            ("window_minutes", "60"),
+        ];
+        alerts.add(&store, &form(&requests)).unwrap();
+        alerts.add(&store, &form(&cost)).unwrap();
+        // A threshold of 0 is crossed at once; the crossing stays while the alert is stored.
+        assert_eq!(alerts.check(&store, 1_000_000).len(), 1);
+        assert!(alerts.all(&store)[0].firing);
+
+        // A restart: a new dashboard over the same store finds both, as they were set.
+        let restarted = Alerts::default();
+        let found = restarted.all(&store);
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[0].id, found[0].metric, found[0].scope.as_str()),
+            (1, Metric::Requests, "project:proj_x")
+        );
+        assert_eq!(found[0].webhook.as_deref(), Some("http://127.0.0.1:9/hook"));
+        assert_eq!((found[1].metric, found[1].threshold), (Metric::Cost, 1.5));
+        assert!(!found[0].firing && found[0].crossings.is_empty());
+
+        // Removing one leaves the other; a reset of the store takes the rest.
+        alerts.remove(&store, 1);
+        assert_eq!(restarted.all(&store).len(), 1);
+        assert_eq!(alerts.all(&store)[0].id, 2);
+        store.reset(None);
+        assert!(alerts.all(&store).is_empty());
     }
 }

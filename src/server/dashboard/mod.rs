@@ -123,7 +123,7 @@ impl Dashboard {
 
     /// Measures the alerts now and posts new crossings to their webhooks (in the background).
     fn check_alerts(self: &Arc<Self>, store: &Store) {
-        if self.alerts.all().is_empty() {
+        if self.alerts.all(store).is_empty() {
             return;
         }
         for delivery in self.alerts.check(store, unix_ms()) {
@@ -288,7 +288,7 @@ impl Dashboard {
                     None => error_page(StatusCode::NOT_FOUND, Some(session), "No such key."),
                 }
             }
-            ["alerts"] => match self.alerts.add(form) {
+            ["alerts"] => match self.alerts.add(sources.store, form) {
                 Ok(()) => {
                     self.check_alerts(sources.store);
                     redirect("/dashboard/alerts")
@@ -296,7 +296,7 @@ impl Dashboard {
                 Err(error) => html_response(
                     StatusCode::BAD_REQUEST,
                     alerts::page(
-                        &self.alerts.all(),
+                        &self.alerts.all(sources.store),
                         &org.list_keys(),
                         &org.projects(),
                         session,
@@ -305,7 +305,7 @@ impl Dashboard {
                 ),
             },
             ["alerts", id, "delete"] => {
-                self.alerts.remove(id.parse().unwrap_or(0));
+                self.alerts.remove(sources.store, id.parse().unwrap_or(0));
                 redirect("/dashboard/alerts")
             }
             _ => error_page(StatusCode::NOT_FOUND, Some(session), "No such page."),
@@ -334,7 +334,7 @@ impl Dashboard {
             (&Method::GET, "/alerts") => {
                 self.check_alerts(sources.store);
                 ok(alerts::page(
-                    &self.alerts.all(),
+                    &self.alerts.all(sources.store),
                     &org.list_keys(),
                     &org.projects(),
                     session,
@@ -352,7 +352,11 @@ impl Dashboard {
                     None => error_page(StatusCode::NOT_FOUND, Some(session), "No such key."),
                 }
             }
-            (&Method::GET, "" | "/") => ok(overview(sources, session, &self.alerts.firing())),
+            (&Method::GET, "" | "/") => ok(overview(
+                sources,
+                session,
+                &self.alerts.firing(sources.store),
+            )),
             (&Method::GET, "/requests") => ok(requests::list(
                 log,
                 session,
