@@ -144,6 +144,38 @@ impl ApiError {
             }
         })
     }
+
+    /// The envelope serialised, the same JSON as [`ApiError::body`] without building a
+    /// `Value` first (the path every error answer takes).
+    ///
+    /// ```
+    /// let error = openai_mock::error::ApiError::invalid_request("No.").with_param("model");
+    /// let bytes = error.body_bytes();
+    /// assert_eq!(serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(), error.body());
+    /// ```
+    pub fn body_bytes(&self) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct Envelope<'a> {
+            error: Fields<'a>,
+        }
+        #[derive(serde::Serialize)]
+        struct Fields<'a> {
+            message: &'a str,
+            #[serde(rename = "type")]
+            kind: &'a str,
+            param: Option<&'a str>,
+            code: Option<&'a str>,
+        }
+        serde_json::to_vec(&Envelope {
+            error: Fields {
+                message: &self.message,
+                kind: &self.kind,
+                param: self.param.as_deref(),
+                code: self.code.as_deref(),
+            },
+        })
+        .unwrap_or_default()
+    }
 }
 
 /// Masks an API key the way the real API echoes it: `sk-ab****yz`.
@@ -153,11 +185,15 @@ impl ApiError {
 /// assert_eq!(openai_mock::error::mask_key("abc"), "***");
 /// ```
 pub fn mask_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
+    let count = key.chars().count();
+    if count <= 8 {
+        return "*".repeat(count);
     }
-    let head: String = chars[..5].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+    let byte_at = |n: usize| key.char_indices().nth(n).map_or(key.len(), |(i, _)| i);
+    let (head_end, tail_start) = (byte_at(5), byte_at(count - 2));
+    let mut masked = String::with_capacity(key.len());
+    masked.push_str(&key[..head_end]);
+    masked.extend(std::iter::repeat_n('*', count - 7));
+    masked.push_str(&key[tail_start..]);
+    masked
 }

@@ -4,11 +4,16 @@
 //! every segment is equal or the template segment is a `{param}`; among matches, the one
 //! whose static segments come first wins, so `/files/search` beats `/files/{file_id}`.
 //!
+//! Routes are indexed by their first segment, so a request compares itself with the few
+//! routes under its own first segment (and the rare ones that start with a `{param}`), not
+//! with every operation, and the comparison allocates nothing.
+//!
 //! A spec path key may carry a query string (`/responses?beta=true`): that operation is a
 //! variant of the plain path, chosen only when the request's query has every one of its
 //! `name=value` pairs, and preferred over the plain operation then.
 
 use super::Operation;
+use std::collections::HashMap;
 
 /// One segment of a templated path.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +46,11 @@ pub enum RouteMatch {
 #[derive(Debug)]
 pub struct Router {
     routes: Vec<Route>,
+    /// The routes (indexes into `routes`, in order) whose first segment is this static text
+    /// (`""` for the root path).
+    by_head: HashMap<String, Vec<usize>>,
+    /// The routes whose first segment is a `{param}`.
+    param_head: Vec<usize>,
 }
 
 impl Router {
@@ -65,20 +75,47 @@ impl Router {
                     operation: index,
                 }
             })
-            .collect();
-        Router { routes }
+            .collect::<Vec<Route>>();
+        let mut by_head: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut param_head = Vec::new();
+        for (at, route) in routes.iter().enumerate() {
+            match route.segments.first() {
+                Some(Segment::Param(_)) => param_head.push(at),
+                Some(Segment::Static(head)) => by_head.entry(head.clone()).or_default().push(at),
+                None => by_head.entry(String::new()).or_default().push(at),
+            }
+        }
+        Router {
+            routes,
+            by_head,
+            param_head,
+        }
     }
 
     /// Finds the operation for `method` and `path` (already stripped of any `/v1` prefix),
     /// given the request's raw `query` string, if any.
     pub fn find(&self, method: &str, path: &str, query: Option<&str>) -> RouteMatch {
         let segments: Vec<&str> = split(path).collect();
-        let asked: Vec<(String, String)> = query_pairs(query.unwrap_or("")).collect();
-        let mut best: Option<(&Route, (Vec<bool>, bool))> = None;
+        // Decoded only when a candidate route asks for query pairs.
+        let mut asked: Option<Vec<(String, String)>> = None;
+        let mut best: Option<(&Route, (u64, bool))> = None;
         let mut allowed = Vec::new();
-        for route in &self.routes {
-            if !route.query.iter().all(|pair| asked.contains(pair)) {
-                continue;
+        let head = self
+            .by_head
+            .get(segments.first().copied().unwrap_or(""))
+            .map_or(&[][..], Vec::as_slice);
+        // A static first segment always beats a `{param}` one, so the two lists never tie
+        // and their order between them does not matter.
+        for route in head
+            .iter()
+            .chain(&self.param_head)
+            .map(|&at| &self.routes[at])
+        {
+            if !route.query.is_empty() {
+                let asked = asked.get_or_insert_with(|| query_pairs(query.unwrap_or("")).collect());
+                if !route.query.iter().all(|pair| asked.contains(pair)) {
+                    continue;
+                }
             }
             let Some(shape) = matches(&route.segments, &segments) else {
                 continue;
@@ -122,19 +159,26 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
-/// Whether the template matches; if so, which segments were static (`true`).
-fn matches(template: &[Segment], actual: &[&str]) -> Option<Vec<bool>> {
+/// Whether the template matches; if so, which segments were static, as bits with the first
+/// segment highest, so comparing two shapes as numbers compares them segment by segment,
+/// from the first (templates are far shorter than 64 segments; later ones are ignored).
+fn matches(template: &[Segment], actual: &[&str]) -> Option<u64> {
     if template.len() != actual.len() {
         return None;
     }
-    template
-        .iter()
-        .zip(actual)
-        .map(|(t, a)| match t {
-            Segment::Static(s) => (s == a).then_some(true),
-            Segment::Param(_) => Some(false),
-        })
-        .collect()
+    let mut shape = 0u64;
+    for (at, (t, a)) in template.iter().zip(actual).enumerate() {
+        match t {
+            Segment::Static(s) if s == a => {
+                if at < 64 {
+                    shape |= 1 << (63 - at);
+                }
+            }
+            Segment::Static(_) => return None,
+            Segment::Param(_) => {}
+        }
+    }
+    Some(shape)
 }
 
 /// The `name=value` pairs of a raw query string, percent-decoded.
@@ -179,6 +223,21 @@ mod tests {
             router.find("GET", "/files/file-1", None),
             RouteMatch::Found(0, vec![("file_id".into(), "file-1".into())])
         );
+    }
+
+    #[test]
+    fn a_route_that_starts_with_a_parameter_is_still_found() {
+        let ops = [op("GET", "/{scope}/items"), op("GET", "/files/items")];
+        let router = Router::new(&ops);
+        assert_eq!(
+            router.find("GET", "/files/items", None),
+            RouteMatch::Found(1, vec![])
+        );
+        assert_eq!(
+            router.find("GET", "/other/items", None),
+            RouteMatch::Found(0, vec![("scope".into(), "other".into())])
+        );
+        assert_eq!(router.find("GET", "/", None), RouteMatch::NotFound);
     }
 
     #[test]

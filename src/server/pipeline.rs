@@ -145,12 +145,12 @@ impl Pipeline {
     async fn answer(
         &self,
         req: Request,
+        full_path: &str,
         body: &mut RequestBody,
         credentials: &Credentials,
         record: &mut Record,
     ) -> Result<Response, ApiError> {
         let method = req.method().clone();
-        let full_path = req.uri().path().to_string();
         if let Some(answer) = self.socket(&req, credentials).await {
             record.outcome = match answer {
                 Ok(_) => Outcome::Answered,
@@ -159,7 +159,7 @@ impl Pipeline {
             };
             return answer;
         }
-        if super::dashboard::serves(&full_path) {
+        if super::dashboard::serves(full_path) {
             record.outcome = Outcome::Builtin;
             let sources = super::dashboard::Sources {
                 scenarios: &self.settings.scenarios,
@@ -172,7 +172,7 @@ impl Pipeline {
             &self.settings.store,
             &self.settings.scenarios,
             &method,
-            &full_path,
+            full_path,
             req.uri().query(),
             body,
         )
@@ -181,12 +181,12 @@ impl Pipeline {
             record.outcome = Outcome::Builtin;
             return answer;
         }
-        if let Some(response) = self.builtin(&method, &full_path) {
+        if let Some(response) = self.builtin(&method, full_path) {
             record.outcome = Outcome::Builtin;
             return Ok(response);
         }
         let (index, path_params) = self
-            .route(&method, &full_path, req.uri().query())
+            .route(&method, full_path, req.uri().query())
             .inspect_err(|_| record.outcome = Outcome::NoRoute)?;
         let op = &self.catalog.operations[index];
         let endpoint = self.endpoints.entry(index);
@@ -619,7 +619,7 @@ impl PoemEndpoint for Pipeline {
         let mut body = RequestBody::take(&mut req, self.settings.max_body_bytes);
         let answered = tokio::time::timeout_at(
             deadline,
-            self.answer(req, &mut body, &credentials, &mut record),
+            self.answer(req, &path, &mut body, &credentials, &mut record),
         )
         .await;
         let mut response = match answered {

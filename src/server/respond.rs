@@ -5,9 +5,10 @@ use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
 use crate::scenario::{latency, Failure};
 use bytes::Bytes;
-use poem::http::{header, HeaderName, HeaderValue, StatusCode};
+use poem::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use poem::{Body, Response};
 use serde_json::Value;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 /// The version string the real API sends in `openai-version`.
@@ -23,10 +24,10 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// The error envelope of `error`, with its status.
 pub fn error_response(error: &ApiError) -> Response {
-    json_response(
-        StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
-        &error.body(),
-    )
+    Response::builder()
+        .status(StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_vec(error.body_bytes()))
 }
 
 /// Adds `headers` to `response`, replacing same-named ones.
@@ -63,50 +64,61 @@ pub fn request_id(_started: Instant) -> String {
     id
 }
 
-/// The constant headers every answer carries, prebuilt once: `openai-version` and the
-/// plausible `x-ratelimit-*` values (kept when a configured rate limit already set real ones).
-const CONSTANT_HEADERS: [(HeaderName, HeaderValue, bool); 7] = [
-    constant("openai-version", OPENAI_VERSION, false),
-    constant("x-ratelimit-limit-requests", "10000", true),
-    constant("x-ratelimit-remaining-requests", "9999", true),
-    constant("x-ratelimit-reset-requests", "6ms", true),
-    constant("x-ratelimit-limit-tokens", "30000000", true),
-    constant("x-ratelimit-remaining-tokens", "29999000", true),
-    constant("x-ratelimit-reset-tokens", "2ms", true),
+/// The constant headers every answer carries: `openai-version` and plausible
+/// `x-ratelimit-*` values (which an answer's own, from a configured rate limit, replace).
+const CONSTANT_HEADERS: [(&str, &str); 7] = [
+    ("openai-version", OPENAI_VERSION),
+    ("x-ratelimit-limit-requests", "10000"),
+    ("x-ratelimit-remaining-requests", "9999"),
+    ("x-ratelimit-reset-requests", "6ms"),
+    ("x-ratelimit-limit-tokens", "30000000"),
+    ("x-ratelimit-remaining-tokens", "29999000"),
+    ("x-ratelimit-reset-tokens", "2ms"),
 ];
 
-/// A constant header, and whether a configured rate limit may have set it already.
-const fn constant(
-    name: &'static str,
-    value: &'static str,
-    rate_limit: bool,
-) -> (HeaderName, HeaderValue, bool) {
-    (
-        HeaderName::from_static(name),
-        HeaderValue::from_static(value),
-        rate_limit,
-    )
-}
+/// [`CONSTANT_HEADERS`] as a header map, built once: each answer starts from a copy of it,
+/// which costs no hashing, where inserting them one by one hashed every name.
+static CONSTANT_MAP: LazyLock<HeaderMap> = LazyLock::new(|| {
+    let mut map = HeaderMap::with_capacity(16);
+    for (name, value) in CONSTANT_HEADERS {
+        map.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    map
+});
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static PROCESSING_MS: HeaderName = HeaderName::from_static("openai-processing-ms");
 
 /// The headers every answer carries: `x-request-id`, `openai-processing-ms`,
 /// `openai-version` and `x-ratelimit-*` (plausible values, unless a configured rate limit
-/// already set real ones). The constant ones are static header values: nothing is formatted
-/// or allocated for them per request.
+/// already set real ones). The constant ones come from a prebuilt map: nothing is formatted
+/// or hashed for them per request.
 pub fn add_standard_headers(response: &mut Response, elapsed_ms: u128, request_id: String) {
+    let own = std::mem::replace(response.headers_mut(), CONSTANT_MAP.clone());
     let headers = response.headers_mut();
+    // The answer's own headers go over the constant ones (a header sent several times keeps
+    // every value: the map yields its name once, then `None` for each further value).
+    let mut previous: Option<HeaderName> = None;
+    for (name, value) in own {
+        match name {
+            Some(name) => {
+                headers.insert(name.clone(), value);
+                previous = Some(name);
+            }
+            None => {
+                if let Some(name) = &previous {
+                    headers.append(name.clone(), value);
+                }
+            }
+        }
+    }
     if let Ok(value) = HeaderValue::from_maybe_shared(bytes::Bytes::from(request_id)) {
         headers.insert(REQUEST_ID.clone(), value);
     }
     headers.insert(PROCESSING_MS.clone(), HeaderValue::from(elapsed_ms as u64));
-    for (name, value, rate_limit) in &CONSTANT_HEADERS {
-        if *rate_limit && headers.contains_key(name) {
-            continue;
-        }
-        headers.insert(name.clone(), value.clone());
-    }
 }
 
 /// The start of a JSON answer's body for the request log (the body is put back whole);
@@ -139,5 +151,32 @@ pub fn failure_response(failure: &Failure) -> Response {
         Failure::ConnectionReset => {
             Response::builder().body(Body::from_bytes_stream(latency::reset_body()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_headers_keep_the_answers_own_and_every_repeated_value() {
+        let mut response = Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-ratelimit-remaining-requests", "1")
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2")
+            .finish();
+        add_standard_headers(&mut response, 7, "req_abc".into());
+        let headers = response.headers();
+        let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(value("content-type"), Some("application/json"));
+        assert_eq!(value("x-ratelimit-remaining-requests"), Some("1"));
+        assert_eq!(value("x-ratelimit-limit-requests"), Some("10000"));
+        assert_eq!(value("openai-version"), Some(OPENAI_VERSION));
+        assert_eq!(value("x-request-id"), Some("req_abc"));
+        assert_eq!(value("openai-processing-ms"), Some("7"));
+        let cookies: Vec<_> = headers.get_all("set-cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        assert_eq!(headers.len(), 2 + 7 + 2 + 2);
     }
 }
