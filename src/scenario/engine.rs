@@ -331,8 +331,9 @@ impl Engine {
         plan
     }
 
-    /// Logs one answered request (see [`log::ReceivedRequest`]), moving its parts in.
-    pub fn record(&self, received: Received) {
+    /// Logs one answered request (see [`log::ReceivedRequest`]), moving its parts in, and
+    /// returns its number in the log.
+    pub fn record(&self, received: Received) -> u64 {
         let Received {
             method,
             path,
@@ -343,6 +344,7 @@ impl Engine {
             elapsed,
             key,
             bodies,
+            socket,
         } = received;
         let trace = trace.unwrap_or_default();
         self.log.record(log::ReceivedRequest {
@@ -357,7 +359,8 @@ impl Engine {
             duration_ms: elapsed.as_secs_f64() * 1000.0,
             key,
             bodies,
-        });
+            socket,
+        })
     }
 
     /// Remembers which conversation an answer that can be continued (a `/responses`
@@ -424,6 +427,8 @@ pub struct Received {
     pub key: Option<String>,
     /// The start of the request and response bodies.
     pub bodies: log::Bodies,
+    /// For a WebSocket upgrade: its activity so far (the socket amends it).
+    pub socket: Option<log::SocketActivity>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! | `events` | client events checked against the spec's client-event schemas, and the `error` event |
 //! | `config` | the default session configurations, `session.update` merging, and reading settings |
 //! | `reply` | a response's event sequence: text, audio with transcript, function calls, usage |
+//! | `turns` | a turn as the scenario rules see it (the sockets' pseudo-operations, the planner a session asks, a failed response) |
 //! | `translation` | the translation session: turns found by their energy, interpreted in text and audio |
 //! | `audio` | PCM16 and G.711 μ-law/A-law, and energy-based voice activity detection |
 //!
@@ -22,6 +23,7 @@ mod events;
 mod reply;
 mod session;
 mod translation;
+pub mod turns;
 
 pub use audio::{alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear, Format};
 pub use events::{ClientEvents, Refusal};
@@ -166,6 +168,20 @@ impl Socket {
         ))
         .with_code("session_expired");
         self.refuse(error)
+    }
+
+    /// Asks `planner` about each turn (a translation session has no turns to script).
+    pub fn set_planner(&mut self, planner: turns::Planner) {
+        if let Socket::Session(session) = self {
+            session.set_planner(planner);
+        }
+    }
+
+    /// Marks the unfinished output items of a cancelled response `incomplete`.
+    pub fn cancel(&mut self, unfinished: &[String]) {
+        if let Socket::Session(session) = self {
+            session.cancel(unfinished);
+        }
     }
 
     /// Whether the client closed the session (a translation's `session.close`).
