@@ -505,6 +505,38 @@ mod tests {
     }
 
     #[test]
+    fn realtime_turns_match_their_socket_and_count_per_session() {
+        use crate::endpoints::realtime::turns::{socket_operation, REALTIME_SOCKET, TURNS};
+        let (engine, _) = engine_with(
+            "rules:\n  - name: voice\n    match: {endpoint: /realtime, last_user_message: hi}\n    \
+             sequence: [{text: one}, {text: two}]\n  - name: by-id\n    match: {operation: \
+             realtime-websocket, last_user_message: bye}\n    reply: {text: later}\n",
+            Settings::default(),
+        );
+        let op = socket_operation(REALTIME_SOCKET).unwrap();
+        let turn = |said: &str, session: &str| {
+            let request = ValidRequest {
+                body: json!({"model": "gpt-realtime", "conversation": session,
+                    "input": [{"type": "message", "role": "user",
+                        "content": [{"type": "input_text", "text": said}]}]}),
+                ..ValidRequest::default()
+            };
+            text_of(&engine.plan(op, &TURNS, &request, &HeaderMap::new(), None))
+        };
+        assert_eq!(turn("hi", "conv_a"), "one");
+        assert_eq!(turn("hi", "conv_a"), "two");
+        assert_eq!(turn("hi", "conv_b"), "one");
+        assert_eq!(turn("bye", "conv_a"), "later");
+        // Chat requests never match a Realtime rule.
+        let chat_plan = chat(
+            &engine,
+            json!([{"role": "user", "content": "hi"}]),
+            &HeaderMap::new(),
+        );
+        assert!(matches!(chat_plan.outcome, Outcome::Normal));
+    }
+
+    #[test]
     fn error_injection_is_deterministic_under_a_seed() {
         let run = |seed| {
             let engine = Engine::new(

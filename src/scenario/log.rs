@@ -270,7 +270,10 @@ mod tests {
         let activity = log.entry(seq).and_then(|e| e.socket).unwrap();
         assert_eq!((activity.client_events, activity.server_events), (1, 202));
         assert_eq!(activity.events.len(), SOCKET_EVENT_LIMIT);
-        assert_eq!(log.to_json()["data"][0]["socket"]["events"][0]["from"], "client");
+        assert_eq!(
+            log.to_json()["data"][0]["socket"]["events"][0]["from"],
+            "client"
+        );
         log.amend(seq + 1, |_| panic!("no such entry"));
     }
 

@@ -680,7 +680,9 @@ impl PoemEndpoint for Pipeline {
             let (response_body, response_truncated) = json_body(&mut response).await;
             let socket = record.socket.take();
             let seq = self.settings.scenarios.record(scenario::Received {
-                socket: socket.as_ref().map(|_| scenario::log::SocketActivity::default()),
+                socket: socket
+                    .as_ref()
+                    .map(|_| scenario::log::SocketActivity::default()),
                 key: credentials.key.as_deref().map(crate::error::mask_key),
                 bodies: scenario::log::Bodies {
                     request,

@@ -13,8 +13,8 @@ use crate::endpoints::audio::speech::speech_samples;
 use crate::endpoints::audio::transcripts::script_sentences;
 use crate::generate::{fnv1a, Rng};
 use crate::services::conversation::{content_text, Conversation};
-use crate::services::model::text::{self, truncate_tokens, Context};
 use crate::services::model::script::{self, Scripted};
+use crate::services::model::text::{self, truncate_tokens, Context};
 use crate::services::model::tools;
 use crate::services::tokens::Encoding;
 use base64::Engine;
@@ -133,7 +133,7 @@ impl Turn<'_> {
         let effective = self.effective();
         let items = self.overrides.input.as_deref().unwrap_or(self.items);
         let instructions = effective.get("instructions").and_then(Value::as_str);
-        let readable: Vec<Value> = items.iter().map(readable_item).collect();
+        let readable: Vec<Value> = items.iter().map(super::turns::readable_item).collect();
         let conversation = Conversation::of_items(&readable, instructions);
         let context = Context::of(&conversation);
         // What is said decides the wording, not item ids: equal conversations get equal
@@ -160,27 +160,26 @@ impl Turn<'_> {
         };
         // A scripted turn says the rule's text and/or makes its calls (with their ids);
         // otherwise the simulated model calls a tool or composes a reply.
-        let (reply, calls): (Option<String>, Vec<(tools::Call, Option<String>)>) =
-            match self.script {
-                Some(script) => (
-                    script.text.clone(),
-                    script::calls(script)
-                        .into_iter()
-                        .zip(script.tool_calls.iter().map(|c| Some(c.id.clone())))
-                        .collect(),
-                ),
-                None => {
-                    let offered = effective.tools();
-                    let selected =
-                        tools::select(&offered, &effective.tool_choice(), &context, true);
-                    if selected.is_empty() {
-                        (Some(text::reply(&context, &mut rng)), Vec::new())
-                    } else {
-                        let calls = tools::calls(&selected, &context, true, 0, &mut rng);
-                        (None, calls.into_iter().map(|c| (c, None)).collect())
-                    }
+        let (reply, calls): (Option<String>, Vec<(tools::Call, Option<String>)>) = match self.script
+        {
+            Some(script) => (
+                script.text.clone(),
+                script::calls(script)
+                    .into_iter()
+                    .zip(script.tool_calls.iter().map(|c| Some(c.id.clone())))
+                    .collect(),
+            ),
+            None => {
+                let offered = effective.tools();
+                let selected = tools::select(&offered, &effective.tool_choice(), &context, true);
+                if selected.is_empty() {
+                    (Some(text::reply(&context, &mut rng)), Vec::new())
+                } else {
+                    let calls = tools::calls(&selected, &context, true, 0, &mut rng);
+                    (None, calls.into_iter().map(|c| (c, None)).collect())
                 }
-            };
+            }
+        };
         if let Some(mut reply) = reply {
             if let Some(max) = effective.get("max_output_tokens").and_then(Value::as_u64) {
                 reply = truncate_tokens(encoding, &reply, max as usize).0;
@@ -408,24 +407,6 @@ impl Writer<'_> {
         item["arguments"] = json!(call.input);
         self.done(item);
     }
-}
-
-/// A Realtime item as the conversation reader takes it: message parts' text or transcript
-/// as `text`.
-pub(super) fn readable_item(item: &Value) -> Value {
-    let mut item = item.clone();
-    if let Some(parts) = item.get_mut("content").and_then(Value::as_array_mut) {
-        for part in parts {
-            let said = part
-                .get("transcript")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            if let (Some(said), Some(object)) = (said, part.as_object_mut()) {
-                object.insert("text".into(), json!(said));
-            }
-        }
-    }
-    item
 }
 
 fn usage(input_text: u64, input_audio: u64, output_text: u64, output_audio: u64) -> Value {

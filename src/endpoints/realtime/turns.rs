@@ -99,7 +99,7 @@ pub type Planner = Box<dyn FnMut(&Value) -> TurnScript + Send + Sync>;
 
 /// A turn as a `/responses`-like body: what rules match on.
 pub fn request_body(config: &Value, items: &[Value], conversation_id: &str) -> Value {
-    let input: Vec<Value> = items.iter().map(super::reply::readable_item).collect();
+    let input: Vec<Value> = items.iter().map(readable_item).collect();
     let mut body = json!({
         "model": config.get("model").and_then(Value::as_str).unwrap_or("gpt-realtime"),
         "input": input,
@@ -172,4 +172,22 @@ pub fn failed_details(error: &ApiError) -> Value {
         "type": error.kind,
         "code": error.code.clone().unwrap_or_else(|| error.kind.clone()),
     }})
+}
+
+/// A Realtime item as the conversation reader takes it: message parts' text or transcript
+/// as `text`.
+pub fn readable_item(item: &Value) -> Value {
+    let mut item = item.clone();
+    if let Some(parts) = item.get_mut("content").and_then(Value::as_array_mut) {
+        for part in parts {
+            let said = part
+                .get("transcript")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let (Some(said), Some(object)) = (said, part.as_object_mut()) {
+                object.insert("text".into(), json!(said));
+            }
+        }
+    }
+    item
 }

@@ -180,7 +180,12 @@ impl Outbox {
     /// its unsent events go, its unfinished items become `incomplete`, and its
     /// `response.done` (status `cancelled`) goes out next. `false` when no response is
     /// being sent (the session then answers the cancel itself).
-    pub(super) fn cancel(&mut self, asked: Option<&str>, session: &mut Socket, now: Instant) -> bool {
+    pub(super) fn cancel(
+        &mut self,
+        asked: Option<&str>,
+        session: &mut Socket,
+        now: Instant,
+    ) -> bool {
         let Some(active) = self.queue.iter().find_map(|item| item.response.clone()) else {
             return false;
         };

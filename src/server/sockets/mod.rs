@@ -137,7 +137,9 @@ impl Pipeline {
             model: query_value(req.uri().query(), "model"),
             seq: Arc::new(OnceLock::new()),
         };
-        let answer = self.upgrade(kind, req, credentials, opened.seq.clone()).await;
+        let answer = self
+            .upgrade(kind, req, credentials, opened.seq.clone())
+            .await;
         Some((answer, opened))
     }
 
