@@ -28,13 +28,18 @@ def text_session(connection, **session) -> None:
     until(connection, "session.updated")
 
 
+def text_turn(connection, said: str) -> tuple:
+    """A text turn after the user `said` something: its events, and the reply's text."""
+    say(connection, said)
+    connection.response.create()
+    events = until(connection, "response.done")
+    return events, "".join(e.delta for e in events if e.type == "response.output_text.delta")
+
+
 def test_a_rule_scripts_the_reply_text(client: OpenAI) -> None:
     with client.realtime.connect(model="gpt-realtime") as connection:
         text_session(connection)
-        say(connection, "What is the secret word?")
-        connection.response.create()
-        events = until(connection, "response.done")
-        text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+        events, text = text_turn(connection, "What is the secret word?")
         assert text == "The secret word is mango."
         assert events[-1].response.status == "completed"
         assert events[-1].response.output[0].content[0].text == text
@@ -126,10 +131,7 @@ def test_latency_holds_a_response_back_so_it_can_be_cancelled(client: OpenAI) ->
 def test_paced_events_arrive_whole_and_in_order(client: OpenAI) -> None:
     with client.realtime.connect(model="gpt-realtime") as connection:
         text_session(connection)
-        say(connection, "Say it one word at a time.")
-        connection.response.create()
-        events = until(connection, "response.done")
-        text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+        events, text = text_turn(connection, "Say it one word at a time.")
         assert text == "Slowly but surely."
         assert events[0].type == "response.created"
         assert connection.recv().type == "rate_limits.updated"
@@ -154,9 +156,7 @@ def test_a_fault_drops_the_connection_mid_response(client: OpenAI) -> None:
 def test_the_log_records_the_socket_and_its_events(client: OpenAI, base_url: str) -> None:
     with client.realtime.connect(model="gpt-realtime") as connection:
         text_session(connection)
-        say(connection, "What is the secret word?")
-        connection.response.create()
-        until(connection, "response.done")
+        text_turn(connection, "What is the secret word?")
     root = base_url.removesuffix("/v1")
     entry = None
     for _ in range(100):
