@@ -13,6 +13,10 @@
 //! | `translation` | the translation session: turns found by their energy, interpreted in text and audio |
 //! | `audio` | PCM16 and G.711 μ-law/A-law, and energy-based voice activity detection |
 //!
+//! `POST /realtime/calls/{call_id}/accept` ([`ACCEPT_CALL`]) keeps the accepted call's
+//! session configuration in the caller's namespace; a sideband socket
+//! (`GET /realtime?call_id=`) then opens that session ([`accepted_call`]).
+//!
 //! `POST /realtime/client_secrets` mints an `ek_` key ([`CLIENT_SECRETS`]) kept in the store
 //! with its expiry and session configuration; [`client_secret`] reads it back when a socket
 //! opens with it.
@@ -124,6 +128,33 @@ fn mint(
     object.extra = json!({"owner": call.namespace});
     // A store over its limits refuses the secret; the socket then refuses the key.
     let _ = call.store.create(SECRETS_NAMESPACE, object);
+}
+
+/// The store kind of an accepted call.
+const CALL_KIND: &str = "realtime.call";
+
+/// `POST /realtime/calls/{call_id}/accept`: the call's session configuration (the request
+/// body) is kept, so a sideband socket for the call opens with it.
+pub const ACCEPT_CALL: Endpoint = Endpoint {
+    ops: &["accept-realtime-call"],
+    shape: |call, _, _| {
+        let Some((_, call_id)) = call.request.path.first() else {
+            return;
+        };
+        let object = Object::new(CALL_KIND, call_id, call.request.body.clone());
+        // A store over its limits keeps no call; the sideband then opens a plain session.
+        let _ = call.store.create(call.namespace, object);
+    },
+    ..Endpoint::GENERIC
+};
+
+/// The session configuration the call `call_id` was accepted with in `namespace`, if it
+/// was.
+pub fn accepted_call(store: &Store, namespace: &str, call_id: &str) -> Option<Value> {
+    match store.get(namespace, CALL_KIND, call_id) {
+        Found::Live(object) => Some(object.body.clone()),
+        _ => None,
+    }
 }
 
 /// What a Realtime socket runs: a conversation (or transcription) session, or a

@@ -170,6 +170,11 @@ impl Pipeline {
         let query = req.uri().query();
         let model = query_value(query, "model");
         let call_id = query_value(query, "call_id");
+        if let (None, Some(call_id)) = (&configured, &call_id) {
+            // The sideband of an accepted call opens the session it was accepted with.
+            let namespace = key.as_deref().unwrap_or(super::pipeline::NO_KEY);
+            configured = behaviour::accepted_call(&self.settings.store, namespace, call_id);
+        }
         let ws = WebSocket::from_request_without_body(req)
             .await
             .map_err(|error| {

@@ -182,3 +182,19 @@ def test_the_log_records_the_socket_and_its_events(client: OpenAI, base_url: str
     assert ("client", "response.create") in kinds
     assert ("server", "response.done") in kinds
     assert socket["server_events"] == len([k for k in kinds if k[0] == "server"])
+
+
+def test_a_sideband_socket_opens_the_session_its_call_was_accepted_with(client: OpenAI) -> None:
+    client.realtime.calls.accept(
+        "rtc_sideband_test", type="realtime", model="gpt-realtime-2025-08-28",
+        instructions="You are Alex, the concierge.", output_modalities=["text"],
+    )
+    with client.realtime.connect(call_id="rtc_sideband_test") as connection:
+        session = until(connection, "session.created")[-1].session
+        assert session.model == "gpt-realtime-2025-08-28"
+        assert session.instructions == "You are Alex, the concierge."
+        assert session.output_modalities == ["text"]
+    # A call never accepted opens a plain session.
+    with client.realtime.connect(call_id="rtc_unknown") as connection:
+        session = until(connection, "session.created")[-1].session
+        assert session.instructions != "You are Alex, the concierge."
