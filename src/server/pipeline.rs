@@ -160,14 +160,8 @@ impl Pipeline {
                 Err(_) => Outcome::Refused,
             };
             record.operation = Some(opened.operation.to_string());
-            record.scenario = Some(scenario::Trace {
-                operation: opened.operation.to_string(),
-                model: opened.model,
-                ..scenario::Trace::default()
-            });
-            if answer.is_ok() {
-                record.socket = Some(opened.seq);
-            }
+            record.scenario = Some(opened.trace());
+            record.socket = answer.is_ok().then_some(opened.seq);
             return answer;
         }
         if super::dashboard::serves(&full_path) {
@@ -680,9 +674,7 @@ impl PoemEndpoint for Pipeline {
             let (response_body, response_truncated) = json_body(&mut response).await;
             let socket = record.socket.take();
             let seq = self.settings.scenarios.record(scenario::Received {
-                socket: socket
-                    .as_ref()
-                    .map(|_| scenario::log::SocketActivity::default()),
+                socket: socket.as_ref().map(|_| Default::default()),
                 key: credentials.key.as_deref().map(crate::error::mask_key),
                 bodies: scenario::log::Bodies {
                     request,

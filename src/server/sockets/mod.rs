@@ -79,6 +79,17 @@ pub(super) struct Opened {
     pub seq: Arc<OnceLock<u64>>,
 }
 
+impl Opened {
+    /// What the log entry shows of the upgrade before the socket's turns.
+    pub(super) fn trace(&self) -> crate::scenario::Trace {
+        crate::scenario::Trace {
+            operation: self.operation.to_string(),
+            model: self.model.clone(),
+            ..crate::scenario::Trace::default()
+        }
+    }
+}
+
 /// The socket `req` asks for, when it is a WebSocket upgrade of one of the socket paths.
 fn kind_of(req: &Request, base: &str) -> Option<Kind> {
     let upgrade = req
