@@ -95,6 +95,7 @@ const ENTRIES: &[&Endpoint] = &[
     &audio::TRANSLATION,
     &realtime::CLIENT_SECRETS,
     &realtime::TRANSLATION_CLIENT_SECRETS,
+    &realtime::ACCEPT_CALL,
     &models::LIST,
     &models::RETRIEVE,
     &models::DELETE,

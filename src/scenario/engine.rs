@@ -331,8 +331,9 @@ impl Engine {
         plan
     }
 
-    /// Logs one answered request (see [`log::ReceivedRequest`]), moving its parts in.
-    pub fn record(&self, received: Received) {
+    /// Logs one answered request (see [`log::ReceivedRequest`]), moving its parts in, and
+    /// returns its number in the log.
+    pub fn record(&self, received: Received) -> u64 {
         let Received {
             method,
             path,
@@ -343,6 +344,7 @@ impl Engine {
             elapsed,
             key,
             bodies,
+            socket,
         } = received;
         let trace = trace.unwrap_or_default();
         self.log.record(log::ReceivedRequest {
@@ -357,7 +359,8 @@ impl Engine {
             duration_ms: elapsed.as_secs_f64() * 1000.0,
             key,
             bodies,
-        });
+            socket,
+        })
     }
 
     /// Remembers which conversation an answer that can be continued (a `/responses`
@@ -424,6 +427,8 @@ pub struct Received {
     pub key: Option<String>,
     /// The start of the request and response bodies.
     pub bodies: log::Bodies,
+    /// For a WebSocket upgrade: its activity so far (the socket amends it).
+    pub socket: Option<log::SocketActivity>,
 }
 
 #[cfg(test)]
@@ -497,6 +502,38 @@ mod tests {
         let plan = chat(&off, messages, &headers);
         assert!(matches!(plan.outcome, Outcome::Normal));
         assert_eq!(plan.delay, Duration::ZERO);
+    }
+
+    #[test]
+    fn realtime_turns_match_their_socket_and_count_per_session() {
+        use crate::endpoints::realtime::turns::{socket_operation, REALTIME_SOCKET, TURNS};
+        let (engine, _) = engine_with(
+            "rules:\n  - name: voice\n    match: {endpoint: /realtime, last_user_message: hi}\n    \
+             sequence: [{text: one}, {text: two}]\n  - name: by-id\n    match: {operation: \
+             realtime-websocket, last_user_message: bye}\n    reply: {text: later}\n",
+            Settings::default(),
+        );
+        let op = socket_operation(REALTIME_SOCKET).unwrap();
+        let turn = |said: &str, session: &str| {
+            let request = ValidRequest {
+                body: json!({"model": "gpt-realtime", "conversation": session,
+                    "input": [{"type": "message", "role": "user",
+                        "content": [{"type": "input_text", "text": said}]}]}),
+                ..ValidRequest::default()
+            };
+            text_of(&engine.plan(op, &TURNS, &request, &HeaderMap::new(), None))
+        };
+        assert_eq!(turn("hi", "conv_a"), "one");
+        assert_eq!(turn("hi", "conv_a"), "two");
+        assert_eq!(turn("hi", "conv_b"), "one");
+        assert_eq!(turn("bye", "conv_a"), "later");
+        // Chat requests never match a Realtime rule.
+        let chat_plan = chat(
+            &engine,
+            json!([{"role": "user", "content": "hi"}]),
+            &HeaderMap::new(),
+        );
+        assert!(matches!(chat_plan.outcome, Outcome::Normal));
     }
 
     #[test]

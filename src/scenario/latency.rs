@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// How long a cut stream waits, so the events before the cut reach the client.
-const FLUSH_PAUSE: Duration = Duration::from_millis(20);
+pub const FLUSH_PAUSE: Duration = Duration::from_millis(20);
 
 /// How long a stall without `stream_stall_ms` lasts.
 pub const DEFAULT_STALL: Duration = Duration::from_secs(3600);
@@ -133,12 +133,15 @@ impl StreamPlan {
     }
 }
 
+/// The message of the error a stream sends for `stream_error_after`.
+pub const STREAM_ERROR_MESSAGE: &str =
+    "The server had an error while processing your request (simulated by openai-mock).";
+
 /// The error event a stream sends for `stream_error_after`: a typed `error` event for
 /// streams of typed events whose endpoint says so (`/responses`), `data: {"error": {...}}`
 /// for the other streams (as the real API does).
 pub fn error_event(typed: bool, sequence_number: usize) -> Event {
-    const MESSAGE: &str =
-        "The server had an error while processing your request (simulated by openai-mock).";
+    const MESSAGE: &str = STREAM_ERROR_MESSAGE;
     if typed {
         let data = json!({
             "type": "error", "code": "server_error", "message": MESSAGE, "param": null,

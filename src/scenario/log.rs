@@ -2,6 +2,10 @@
 //! API requests, oldest first, with what the scenario machinery did to each, the masked key
 //! and the first [`BODY_LIMIT`] bytes of the request and response bodies.
 //!
+//! A WebSocket is one entry (its upgrade, status 101), which its socket keeps amending with
+//! the events that went each way ([`SocketActivity`]: counts, and the first
+//! [`SOCKET_EVENT_LIMIT`] event types in order).
+//!
 //! Recording stays cheap: a body within [`BODY_LIMIT`] is kept by handle (a reference count,
 //! no copy), a longer one by a copy of its start, and nothing is parsed or formatted until a
 //! reader asks (tokens come from the response's `usage` when the dashboard renders a row).
@@ -26,6 +30,50 @@ pub const CAPACITY: usize = 1000;
 
 /// How many bytes of each body the log keeps.
 pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// How many events of one socket the log lists (all are counted).
+pub const SOCKET_EVENT_LIMIT: usize = 200;
+
+/// What went through a WebSocket, as its log entry shows it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SocketActivity {
+    /// Events the client sent.
+    pub client_events: u64,
+    /// Events the server sent.
+    pub server_events: u64,
+    /// The first [`SOCKET_EVENT_LIMIT`] events, in order.
+    pub events: Vec<SocketEvent>,
+    /// How the socket ended, once it did (`closed by the client`, `dropped (fault)`, ...).
+    pub ended: Option<String>,
+}
+
+/// One event of a socket.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SocketEvent {
+    /// `client` or `server`.
+    pub from: &'static str,
+    /// The event's `type` (`?` when it has none).
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl SocketActivity {
+    /// Counts an event from `from` (`client` or `server`) of type `kind`, listing it while
+    /// the list has room.
+    pub fn add(&mut self, from: &'static str, kind: &str) {
+        if from == "client" {
+            self.client_events += 1;
+        } else {
+            self.server_events += 1;
+        }
+        if self.events.len() < SOCKET_EVENT_LIMIT {
+            self.events.push(SocketEvent {
+                from,
+                kind: kind.to_string(),
+            });
+        }
+    }
+}
 
 /// The start of a request's and its answer's bodies, as logged.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,6 +129,9 @@ pub struct ReceivedRequest {
     /// The start of the request and response bodies (shown by the dashboard).
     #[serde(skip)]
     pub bodies: Bodies,
+    /// For a WebSocket: the events that went through it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket: Option<SocketActivity>,
 }
 
 /// The bounded log.
@@ -96,12 +147,13 @@ struct Inner {
 }
 
 impl RequestLog {
-    /// Appends `entry`, numbering it; the oldest entry goes when the log is full. The lock is
-    /// held for the push alone: the entry that leaves is freed after it is released.
-    pub fn record(&self, mut entry: ReceivedRequest) {
-        let evicted = {
+    /// Appends `entry`, numbering it, and returns its number; the oldest entry goes when
+    /// the log is full. The lock is held for the push alone: the entry that leaves is freed
+    /// after it is released.
+    pub fn record(&self, mut entry: ReceivedRequest) -> u64 {
+        let (seq, evicted) = {
             let Ok(mut inner) = self.inner.lock() else {
-                return;
+                return 0;
             };
             inner.seen += 1;
             entry.seq = inner.seen;
@@ -110,9 +162,21 @@ impl RequestLog {
                 false => None,
             };
             inner.entries.push_back(entry);
-            evicted
+            (inner.seen, evicted)
         };
         drop(evicted);
+        seq
+    }
+
+    /// Changes the entry numbered `seq` with `change`, while the log still holds it.
+    pub fn amend(&self, seq: u64, change: impl FnOnce(&mut ReceivedRequest)) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        // Entries are numbered in order, so the newest are at the back.
+        if let Some(entry) = inner.entries.iter_mut().rev().find(|e| e.seq == seq) {
+            change(entry);
+        }
     }
 
     /// Empties the log (numbering goes on).
@@ -199,6 +263,26 @@ mod tests {
             log.entry(CAPACITY as u64 + 6).map(|e| e.seq),
             Some(CAPACITY as u64 + 6)
         );
+    }
+
+    #[test]
+    fn sockets_amend_their_entry_with_bounded_events() {
+        let log = RequestLog::default();
+        let seq = log.record(ReceivedRequest::default());
+        for i in 0..SOCKET_EVENT_LIMIT + 3 {
+            log.amend(seq, |entry| {
+                let activity = entry.socket.get_or_insert_with(SocketActivity::default);
+                activity.add(if i == 0 { "client" } else { "server" }, "x");
+            });
+        }
+        let activity = log.entry(seq).and_then(|e| e.socket).unwrap();
+        assert_eq!((activity.client_events, activity.server_events), (1, 202));
+        assert_eq!(activity.events.len(), SOCKET_EVENT_LIMIT);
+        assert_eq!(
+            log.to_json()["data"][0]["socket"]["events"][0]["from"],
+            "client"
+        );
+        log.amend(seq + 1, |_| panic!("no such entry"));
     }
 
     #[test]

@@ -130,6 +130,8 @@ struct Record {
     scenario: Option<scenario::Trace>,
     /// The request body, once read (the log keeps its start).
     body: Bytes,
+    /// For a WebSocket upgrade: where its socket learns the number of its log entry.
+    socket: Option<Arc<std::sync::OnceLock<u64>>>,
 }
 
 impl Pipeline {
@@ -151,12 +153,15 @@ impl Pipeline {
         record: &mut Record,
     ) -> Result<Response, ApiError> {
         let method = req.method().clone();
-        if let Some(answer) = self.socket(&req, credentials).await {
+        if let Some((answer, opened)) = self.socket(&req, credentials).await {
             record.outcome = match answer {
                 Ok(_) => Outcome::Answered,
                 Err(ref error) if error.status == 401 => Outcome::Unauthorized,
                 Err(_) => Outcome::Refused,
             };
+            record.operation = Some(opened.operation.to_string());
+            record.scenario = Some(opened.trace());
+            record.socket = answer.is_ok().then_some(opened.seq);
             return answer;
         }
         if super::dashboard::serves(full_path) {
@@ -667,7 +672,9 @@ impl PoemEndpoint for Pipeline {
         if record.outcome != Outcome::Builtin {
             let (request, request_truncated) = scenario::log::Bodies::bounded(&record.body);
             let (response_body, response_truncated) = json_body(&mut response).await;
-            self.settings.scenarios.record(scenario::Received {
+            let socket = record.socket.take();
+            let seq = self.settings.scenarios.record(scenario::Received {
+                socket: socket.as_ref().map(|_| Default::default()),
                 key: credentials.key.as_deref().map(crate::error::mask_key),
                 bodies: scenario::log::Bodies {
                     request,
@@ -683,6 +690,9 @@ impl PoemEndpoint for Pipeline {
                 trace: record.scenario.take(),
                 elapsed,
             });
+            if let Some(socket) = socket {
+                let _ = socket.set(seq);
+            }
         }
         add_standard_headers(&mut response, elapsed.as_millis(), request_id);
         Ok(response)

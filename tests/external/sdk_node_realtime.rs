@@ -1,6 +1,7 @@
 //! openai-node's Realtime WebSocket clients against the release binary:
 //! `tests/sdk/node/realtime.mjs` (through `tests/sdk/node/run.sh`, which installs openai and
-//! `ws` into `target/sdk-node`) runs a text turn, an audio turn and an invalid event with
+//! `ws` into `target/sdk-node`) runs a text turn, a turn scripted by
+//! `tests/sdk/realtime_rules.yaml`, an audio turn and an invalid event with
 //! `OpenAIRealtimeWS` (key in the header) and, where Node has a global WebSocket,
 //! `OpenAIRealtimeWebSocket` (key in the browser subprotocol).
 
@@ -14,7 +15,11 @@ fn openai_node_realtime_clients_hold_a_session() {
     let _timed = crate::support::timing::timed("sdk-node-realtime");
     // openai-node opens the Realtime socket with wss:// whatever the base URL's scheme, so
     // the client talks to the HTTPS listener and trusts the generated certificate.
-    let server = Spawned::start(&["--http", "false", "--https-port", "0"], 2);
+    let rules = format!("{ROOT}/tests/sdk/realtime_rules.yaml");
+    let server = Spawned::start(
+        &["--http", "false", "--https-port", "0", "--config", &rules],
+        2,
+    );
     let script = Path::new(ROOT).join("tests/sdk/node/run.sh");
     let output = Command::new("bash")
         .arg(&script)

@@ -424,3 +424,91 @@ fn a_translation_session_interprets_each_spoken_turn() {
     );
     assert!(flow.session.closed());
 }
+
+#[test]
+fn scripted_turns_and_responses_ended_early_validate() {
+    use openai_mock::endpoints::realtime::turns::{
+        cancelled_details, ended_early, failed_details, unfinished_items, TurnScript,
+    };
+    use openai_mock::error::ApiError;
+    use openai_mock::scenario::{Scripted, ScriptedToolCall};
+    use std::sync::Mutex;
+
+    let (mut flow, _) = Flow::conversation();
+    let scripts = Mutex::new(vec![
+        TurnScript::Error(
+            ApiError::invalid_request("Scripted failure.")
+                .with_status(429)
+                .with_code("rate_limit_exceeded"),
+        ),
+        TurnScript::Scripted(Scripted {
+            tool_calls: vec![ScriptedToolCall {
+                id: "call_scripted".into(),
+                name: "lookup".into(),
+                arguments: "{\"q\":\"tides\"}".into(),
+            }],
+            ..Scripted::default()
+        }),
+        TurnScript::Scripted(Scripted {
+            text: Some("Scripted hello.".into()),
+            ..Scripted::default()
+        }),
+    ]);
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    flow.session.set_planner(Box::new(move |body| {
+        seen.lock().unwrap().push(body.clone());
+        scripts.lock().unwrap().pop().unwrap_or_default()
+    }));
+    flow.send(user_text("Tell me about the tides."));
+    let spoken = flow.send(json!({"type": "response.create"}));
+    let transcript = spoken
+        .iter()
+        .find(|e| e["type"] == "response.output_audio_transcript.done")
+        .unwrap();
+    assert_eq!(transcript["transcript"], "Scripted hello.");
+    assert!(!decoded(&spoken).is_empty());
+    let body = asked.lock().unwrap()[0].clone();
+    assert_eq!(body["model"], "gpt-realtime");
+    assert!(body["conversation"].as_str().unwrap().starts_with("conv_"));
+    assert_eq!(
+        body["input"][0]["content"][0]["text"],
+        "Tell me about the tides."
+    );
+
+    let called = flow.send(json!({"type": "response.create"}));
+    let done = called
+        .iter()
+        .find(|e| e["type"] == "response.function_call_arguments.done")
+        .unwrap();
+    assert_eq!(
+        (&done["name"], &done["call_id"], &done["arguments"]),
+        (
+            &json!("lookup"),
+            &json!("call_scripted"),
+            &json!("{\"q\":\"tides\"}")
+        )
+    );
+
+    let failed = flow.send(json!({"type": "response.create", "event_id": "evt_x"}));
+    assert_eq!(
+        kinds(&failed),
+        ["response.created", "error", "response.done"]
+    );
+    assert_eq!(failed[1]["error"]["code"], "rate_limit_exceeded");
+    assert_eq!(failed[1]["error"]["event_id"], "evt_x");
+    assert_eq!(failed[2]["response"]["status"], "failed");
+
+    // A response cancelled or broken off before its end, as the socket sends it.
+    let done = spoken
+        .iter()
+        .find(|e| e["type"] == "response.done")
+        .unwrap();
+    let unfinished = unfinished_items(&spoken);
+    assert_eq!(unfinished.len(), 1);
+    let cancelled = ended_early(done, "cancelled", cancelled_details(), &unfinished);
+    assert_eq!(cancelled["response"]["output"][0]["status"], "incomplete");
+    let error = ApiError::invalid_request("x").with_code("server_error");
+    let broken = ended_early(done, "failed", failed_details(&error), &unfinished);
+    flow.check(&[cancelled, broken]);
+}

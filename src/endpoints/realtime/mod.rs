@@ -9,8 +9,13 @@
 //! | `events` | client events checked against the spec's client-event schemas, and the `error` event |
 //! | `config` | the default session configurations, `session.update` merging, and reading settings |
 //! | `reply` | a response's event sequence: text, audio with transcript, function calls, usage |
+//! | `turns` | a turn as the scenario rules see it (the sockets' pseudo-operations, the planner a session asks, a failed response) |
 //! | `translation` | the translation session: turns found by their energy, interpreted in text and audio |
 //! | `audio` | PCM16 and G.711 μ-law/A-law, and energy-based voice activity detection |
+//!
+//! `POST /realtime/calls/{call_id}/accept` ([`ACCEPT_CALL`]) keeps the accepted call's
+//! session configuration in the caller's namespace; a sideband socket
+//! (`GET /realtime?call_id=`) then opens that session ([`accepted_call`]).
 //!
 //! `POST /realtime/client_secrets` mints an `ek_` key ([`CLIENT_SECRETS`]) kept in the store
 //! with its expiry and session configuration; [`client_secret`] reads it back when a socket
@@ -22,6 +27,7 @@ mod events;
 mod reply;
 mod session;
 mod translation;
+pub mod turns;
 
 pub use audio::{alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear, Format};
 pub use events::{ClientEvents, Refusal};
@@ -124,6 +130,33 @@ fn mint(
     let _ = call.store.create(SECRETS_NAMESPACE, object);
 }
 
+/// The store kind of an accepted call.
+const CALL_KIND: &str = "realtime.call";
+
+/// `POST /realtime/calls/{call_id}/accept`: the call's session configuration (the request
+/// body) is kept, so a sideband socket for the call opens with it.
+pub const ACCEPT_CALL: Endpoint = Endpoint {
+    ops: &["accept-realtime-call"],
+    shape: |call, _, _| {
+        let Some((_, call_id)) = call.request.path.first() else {
+            return;
+        };
+        let object = Object::new(CALL_KIND, call_id, call.request.body.clone());
+        // A store over its limits keeps no call; the sideband then opens a plain session.
+        let _ = call.store.create(call.namespace, object);
+    },
+    ..Endpoint::GENERIC
+};
+
+/// The session configuration the call `call_id` was accepted with in `namespace`, if it
+/// was.
+pub fn accepted_call(store: &Store, namespace: &str, call_id: &str) -> Option<Value> {
+    match store.get(namespace, CALL_KIND, call_id) {
+        Found::Live(object) => Some(object.body.clone()),
+        _ => None,
+    }
+}
+
 /// What a Realtime socket runs: a conversation (or transcription) session, or a
 /// translation session.
 pub enum Socket {
@@ -166,6 +199,20 @@ impl Socket {
         ))
         .with_code("session_expired");
         self.refuse(error)
+    }
+
+    /// Asks `planner` about each turn (a translation session has no turns to script).
+    pub fn set_planner(&mut self, planner: turns::Planner) {
+        if let Socket::Session(session) = self {
+            session.set_planner(planner);
+        }
+    }
+
+    /// Marks the unfinished output items of a cancelled response `incomplete`.
+    pub fn cancel(&mut self, unfinished: &[String]) {
+        if let Socket::Session(session) = self {
+            session.cancel(unfinished);
+        }
     }
 
     /// Whether the client closed the session (a translation's `session.close`).

@@ -13,6 +13,7 @@ use crate::endpoints::audio::speech::speech_samples;
 use crate::endpoints::audio::transcripts::script_sentences;
 use crate::generate::{fnv1a, Rng};
 use crate::services::conversation::{content_text, Conversation};
+use crate::services::model::script::{self, Scripted};
 use crate::services::model::text::{self, truncate_tokens, Context};
 use crate::services::model::tools;
 use crate::services::tokens::Encoding;
@@ -78,6 +79,9 @@ pub struct Turn<'a> {
     pub seed: u64,
     /// Milliseconds of input audio in the conversation.
     pub input_audio_ms: u64,
+    /// What a scenario rule scripted for this turn: the reply's text and/or its function
+    /// calls, used instead of the simulated model's.
+    pub script: Option<&'a Scripted>,
 }
 
 /// A written response.
@@ -91,31 +95,17 @@ pub struct Said {
 }
 
 impl Turn<'_> {
-    /// The response's events and output.
-    pub fn said(&self, ids: &mut Rng) -> Said {
+    /// The session's configuration with the response's overrides.
+    pub fn effective(&self) -> Value {
         let mut effective = self.config.clone();
         config::merge(&mut effective, &self.overrides.config);
-        let items = self.overrides.input.as_deref().unwrap_or(self.items);
-        let instructions = effective.get("instructions").and_then(Value::as_str);
-        let readable: Vec<Value> = items.iter().map(readable_item).collect();
-        let conversation = Conversation::of_items(&readable, instructions);
-        let context = Context::of(&conversation);
-        // What is said decides the wording, not item ids: equal conversations get equal
-        // replies, in the conversation or out of band.
-        let mut rng = Rng::new(fnv1a(&[
-            &self.seed.to_le_bytes(),
-            format!("{conversation:?}").as_bytes(),
-        ]));
-        let audio = effective
-            .get("output_modalities")
-            .and_then(Value::as_array)
-            .is_none_or(|m| m.iter().any(|v| v == "audio"));
-        let model = effective
-            .get("model")
-            .and_then(Value::as_str)
-            .unwrap_or("gpt-realtime");
-        let encoding = Encoding::for_model(model);
-        let mut response = json!({
+        effective
+    }
+
+    /// The `realtime.response` object as `response.created` shows it.
+    fn created(&self, effective: &Value) -> Value {
+        let audio = speaks(effective);
+        json!({
             "object": "realtime.response",
             "id": self.response_id,
             "status": "in_progress",
@@ -129,7 +119,36 @@ impl Turn<'_> {
                 "voice": effective.voice(),
             }},
             "metadata": self.overrides.metadata,
-        });
+        })
+    }
+
+    /// The events of this response failing with `error` (a scenario rule's), answering
+    /// the client event `event_id`.
+    pub fn failed(&self, error: &crate::error::ApiError, event_id: Option<&str>) -> Vec<Value> {
+        super::turns::failed(&self.created(&self.effective()), error, event_id)
+    }
+
+    /// The response's events and output.
+    pub fn said(&self, ids: &mut Rng) -> Said {
+        let effective = self.effective();
+        let items = self.overrides.input.as_deref().unwrap_or(self.items);
+        let instructions = effective.get("instructions").and_then(Value::as_str);
+        let readable: Vec<Value> = items.iter().map(super::turns::readable_item).collect();
+        let conversation = Conversation::of_items(&readable, instructions);
+        let context = Context::of(&conversation);
+        // What is said decides the wording, not item ids: equal conversations get equal
+        // replies, in the conversation or out of band.
+        let mut rng = Rng::new(fnv1a(&[
+            &self.seed.to_le_bytes(),
+            format!("{conversation:?}").as_bytes(),
+        ]));
+        let audio = speaks(&effective);
+        let model = effective
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("gpt-realtime");
+        let encoding = Encoding::for_model(model);
+        let mut response = self.created(&effective);
         let mut writer = Writer {
             events: vec![json!({"type": "response.created", "response": response})],
             response_id: self.response_id,
@@ -139,20 +158,38 @@ impl Turn<'_> {
             audio_ms: Vec::new(),
             output_text_tokens: 0,
         };
-        let offered = effective.tools();
-        let selected = tools::select(&offered, &effective.tool_choice(), &context, true);
-        if selected.is_empty() {
-            let mut reply = text::reply(&context, &mut rng);
+        // A scripted turn says the rule's text and/or makes its calls (with their ids);
+        // otherwise the simulated model calls a tool or composes a reply.
+        let (reply, calls): (Option<String>, Vec<(tools::Call, Option<String>)>) = match self.script
+        {
+            Some(script) => (
+                script.text.clone(),
+                script::calls(script)
+                    .into_iter()
+                    .zip(script.tool_calls.iter().map(|c| Some(c.id.clone())))
+                    .collect(),
+            ),
+            None => {
+                let offered = effective.tools();
+                let selected = tools::select(&offered, &effective.tool_choice(), &context, true);
+                if selected.is_empty() {
+                    (Some(text::reply(&context, &mut rng)), Vec::new())
+                } else {
+                    let calls = tools::calls(&selected, &context, true, 0, &mut rng);
+                    (None, calls.into_iter().map(|c| (c, None)).collect())
+                }
+            }
+        };
+        if let Some(mut reply) = reply {
             if let Some(max) = effective.get("max_output_tokens").and_then(Value::as_u64) {
                 reply = truncate_tokens(encoding, &reply, max as usize).0;
             }
             writer.output_text_tokens = encoding.count(&reply) as u64;
             writer.message(&reply, audio, &effective, encoding, ids);
-        } else {
-            for call in tools::calls(&selected, &context, true, 0, &mut rng) {
-                writer.output_text_tokens += encoding.count(&call.input) as u64;
-                writer.function_call(&call, encoding, ids);
-            }
+        }
+        for (call, call_id) in calls {
+            writer.output_text_tokens += encoding.count(&call.input) as u64;
+            writer.function_call(&call, call_id, encoding, ids);
         }
         let input_text: String = readable
             .iter()
@@ -192,6 +229,14 @@ impl Turn<'_> {
             audio_ms: writer.audio_ms,
         }
     }
+}
+
+/// Whether a response under `effective` speaks (its output modalities include audio).
+fn speaks(effective: &Value) -> bool {
+    effective
+        .get("output_modalities")
+        .and_then(Value::as_array)
+        .is_none_or(|m| m.iter().any(|v| v == "audio"))
 }
 
 /// Builds the output items' events.
@@ -334,9 +379,16 @@ impl Writer<'_> {
         self.done(item);
     }
 
-    fn function_call(&mut self, call: &tools::Call, encoding: Encoding, ids: &mut Rng) {
+    fn function_call(
+        &mut self,
+        call: &tools::Call,
+        call_id: Option<String>,
+        encoding: Encoding,
+        ids: &mut Rng,
+    ) {
         let item_id = format!("item_{}", ids.alphanumeric(21));
-        let call_id = format!("call_{}", ids.alphanumeric(16));
+        let fresh = format!("call_{}", ids.alphanumeric(16));
+        let call_id = call_id.unwrap_or(fresh);
         let index = self.output.len();
         let mut item = json!({"id": item_id, "type": "function_call", "object": "realtime.item",
             "status": "in_progress", "name": call.name, "call_id": call_id, "arguments": ""});
@@ -355,24 +407,6 @@ impl Writer<'_> {
         item["arguments"] = json!(call.input);
         self.done(item);
     }
-}
-
-/// A Realtime item as the conversation reader takes it: message parts' text or transcript
-/// as `text`.
-fn readable_item(item: &Value) -> Value {
-    let mut item = item.clone();
-    if let Some(parts) = item.get_mut("content").and_then(Value::as_array_mut) {
-        for part in parts {
-            let said = part
-                .get("transcript")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            if let (Some(said), Some(object)) = (said, part.as_object_mut()) {
-                object.insert("text".into(), json!(said));
-            }
-        }
-    }
-    item
 }
 
 fn usage(input_text: u64, input_audio: u64, output_text: u64, output_audio: u64) -> Value {

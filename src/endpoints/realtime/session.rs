@@ -7,6 +7,7 @@ use super::audio::{Turn, Vad};
 use super::config::{self, Read};
 use super::events::{audio_bytes, stamp, stamped, ClientEvents, Refusal};
 use super::reply::{self, Overrides};
+use super::turns::{self, Planner, TurnScript};
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::generate::{fnv1a, Rng};
@@ -53,6 +54,8 @@ pub struct Session {
     last_response: Option<String>,
     /// Milliseconds of input audio committed to the conversation.
     pub input_audio_ms: u64,
+    /// What the server's scenario says about each turn (none: every turn is normal).
+    planner: Option<Planner>,
 }
 
 impl Session {
@@ -94,7 +97,13 @@ impl Session {
             spoken_ms: HashMap::new(),
             last_response: None,
             input_audio_ms: 0,
+            planner: None,
         }
+    }
+
+    /// Asks `planner` about each turn from now on (see [`super::turns`]).
+    pub fn set_planner(&mut self, planner: Planner) {
+        self.planner = Some(planner);
     }
 
     /// The events a socket opens with.
@@ -158,7 +167,7 @@ impl Session {
             "conversation.item.truncate" => self.truncate(event).map_err(refuse),
             "response.create" => {
                 let overrides = Overrides::of(event.get("response"));
-                Ok(self.respond(&overrides))
+                Ok(self.respond(&overrides, event_id))
             }
             "response.cancel" => Err(refuse(
                 ApiError::invalid_request("Cancellation failed: no active response found")
@@ -250,7 +259,7 @@ impl Session {
                 if let Ok(committed) = self.commit(true) {
                     out.extend(committed);
                     if create_response && !self.config.is_transcription() {
-                        out.extend(self.respond(&Overrides::default()));
+                        out.extend(self.respond(&Overrides::default(), None));
                     }
                 }
                 out
@@ -398,11 +407,12 @@ impl Session {
             .ok_or_else(|| item_not_found(id).with_param("item_id"))
     }
 
-    /// The events of one response, added to the conversation unless it is out of band.
-    fn respond(&mut self, overrides: &Overrides) -> Vec<Value> {
+    /// The events of one response, added to the conversation unless it is out of band;
+    /// `event_id` is the `response.create` that asked for it.
+    fn respond(&mut self, overrides: &Overrides, event_id: Option<&str>) -> Vec<Value> {
         let response_id = self.new_id("resp_");
         let mut ids = Rng::new(self.ids.next_u64());
-        let turn = reply::Turn {
+        let mut turn = reply::Turn {
             config: &self.config,
             items: &self.items,
             overrides,
@@ -410,7 +420,28 @@ impl Session {
             conversation_id: &self.conversation_id,
             seed: self.seed,
             input_audio_ms: self.input_audio_ms,
+            script: None,
         };
+        let planned = match self.planner.as_mut() {
+            Some(planner) => {
+                let items = overrides.input.as_deref().unwrap_or(&self.items);
+                planner(&turns::request_body(
+                    &turn.effective(),
+                    items,
+                    &self.conversation_id,
+                ))
+            }
+            None => TurnScript::Normal,
+        };
+        let script = match planned {
+            TurnScript::Normal => None,
+            TurnScript::Scripted(script) => Some(script),
+            TurnScript::Error(error) => {
+                self.last_response = Some(response_id.clone());
+                return turn.failed(&error, event_id);
+            }
+        };
+        turn.script = script.as_ref();
         let said = turn.said(&mut ids);
         self.last_response = Some(response_id);
         for (id, ms) in said.audio_ms {
@@ -421,6 +452,19 @@ impl Session {
             self.items.extend(said.output);
         }
         said.events
+    }
+}
+
+impl Session {
+    /// Marks the output items a cancelled response had not finished (`unfinished`, by id)
+    /// as `incomplete` in the conversation.
+    pub fn cancel(&mut self, unfinished: &[String]) {
+        for item in &mut self.items {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            if unfinished.iter().any(|u| u == id) {
+                item["status"] = json!("incomplete");
+            }
+        }
     }
 }
 

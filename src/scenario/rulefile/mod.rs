@@ -11,6 +11,8 @@
 //!     match:                   # every given condition must hold; no `match` matches all
 //!       endpoint: /chat/completions      # a path (with or without /v1), "POST /path", or a list
 //!       operation: createChatCompletion  # an operation id, or a list
+//!                                        # (a Realtime turn: endpoint /realtime, or
+//!                                        #  operation realtime-websocket)
 //!       model: gpt-4o                    # exact model id, or a list
 //!       last_user_message: "(?i)weather" # regex, searched in the last user message
 //!       system_prompt: "pirate"          # regex, searched in the system/developer prompt
@@ -47,6 +49,7 @@ use super::latency::Overrides;
 use super::rules::{Action, AfterSequence, Matcher, Rule, RuleSet, Step, ToolCallTemplate};
 use super::template::{Template, TemplateValue};
 use crate::catalog::Catalog;
+use crate::endpoints::realtime::turns::matchable_socket_operations;
 use poem::http::{HeaderName, HeaderValue};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -310,7 +313,8 @@ fn compile_matcher(spec: MatchSpec, catalog: &Catalog) -> Result<Matcher, Locate
         let place = at(&operation);
         let ids = operation.value.into_vec();
         for id in &ids {
-            if catalog.operation(id).is_none() {
+            let socket = || matchable_socket_operations().any(|op| op.id == *id);
+            if catalog.operation(id).is_none() && !socket() {
                 return fail(
                     place,
                     format!("match.operation: no operation is called `{id}`"),
@@ -333,7 +337,9 @@ fn compile_matcher(spec: MatchSpec, catalog: &Catalog) -> Result<Matcher, Locate
                 .filter(|rest| rest.starts_with('/'))
                 .unwrap_or(path);
             let before = ids.len();
-            for op in &catalog.operations {
+            // A Realtime socket's turns match its pseudo-operation (`/realtime`).
+            let sockets: Vec<&crate::catalog::Operation> = matchable_socket_operations().collect();
+            for op in catalog.operations.iter().chain(sockets) {
                 if op.path == path && method.as_ref().is_none_or(|m| *m == op.method) {
                     ids.insert(op.id.clone());
                 }

@@ -249,6 +249,16 @@ pub fn detail(entry: &ReceivedRequest, session: &Session) -> Markup {
                 dt { "Operation" } dd { (row.operation) }
                 dt { "Request id" } dd { (entry.request_id) }
             }
+            @if let Some(socket) = &entry.socket {
+                h2 { "Socket" }
+                p #socket-summary {
+                    (socket.client_events) " client events, " (socket.server_events) " server events"
+                    @if let Some(ended) = &socket.ended { "; ended: " (ended) }
+                }
+                ol #socket-events {
+                    @for event in &socket.events { li { (event.from) ": " (event.kind) } }
+                }
+            }
             h2 { "Request body" @if bodies.request_truncated { " (first part)" } }
             pre #request-body { (pretty(&bodies.request)) }
             h2 { "Response body" @if bodies.response_truncated { " (first part)" } }

@@ -8,21 +8,35 @@
 //! by `POST /realtime/client_secrets`, refused once expired), then the query (`model` or
 //! `call_id`, and a model that exists).
 //!
+//! Each socket is one entry of the request log (the upgrade: status 101, its
+//! pseudo-operation, the model), amended with its events as they go. A Realtime session
+//! asks the scenario engine about each turn (its rules, faults, limits and latency, as
+//! for a request to `GET /realtime`: see `endpoints::realtime::turns`).
+//!
 //! | module | owns |
 //! |---|---|
 //! | `realtime` | the Realtime frame loop: limits, idle and session timeouts, the closing event |
+//! | `delivery` | the Realtime socket's outgoing events: paced, broken off and cancelled responses |
+//! | `activity` | a socket's log entry, amended with its events |
 //! | `responses` | the Responses WebSocket mode: each `response.create` through the pipeline as `POST /v1/responses` with `stream: true`, its SSE events sent as frames |
 
+mod activity;
+mod delivery;
 mod realtime;
 mod responses;
 
 use super::auth::Credentials;
 use super::pipeline::Pipeline;
+use crate::endpoints::realtime::turns::{self, TurnScript};
 use crate::endpoints::realtime::{self as behaviour, Opening, Session, Socket, Translation};
 use crate::error::ApiError;
-use poem::http::{header, Method};
+use crate::scenario::{Engine, Failure, Outcome};
+use crate::validate::ValidRequest;
+use activity::Activity;
+use poem::http::{header, HeaderMap, Method};
 use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig};
 use poem::{FromRequest, IntoResponse, Request, Response};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The largest frame or message a socket takes (the real API's limit for audio appends
@@ -41,6 +55,39 @@ enum Kind {
     Realtime,
     Translations,
     Responses,
+}
+
+impl Kind {
+    /// The socket's pseudo-operation id (see `endpoints::realtime::turns`).
+    fn operation(self) -> &'static str {
+        match self {
+            Kind::Realtime => turns::REALTIME_SOCKET,
+            Kind::Translations => turns::TRANSLATION_SOCKET,
+            Kind::Responses => turns::RESPONSES_SOCKET,
+        }
+    }
+}
+
+/// A socket upgrade, as its log entry shows it.
+pub(super) struct Opened {
+    /// The socket's pseudo-operation id.
+    pub operation: &'static str,
+    /// The `model` query parameter.
+    pub model: Option<String>,
+    /// The entry's number in the request log, set once it is logged (the socket amends
+    /// the entry with its events).
+    pub seq: Arc<OnceLock<u64>>,
+}
+
+impl Opened {
+    /// What the log entry shows of the upgrade before the socket's turns.
+    pub(super) fn trace(&self) -> crate::scenario::Trace {
+        crate::scenario::Trace {
+            operation: self.operation.to_string(),
+            model: self.model.clone(),
+            ..crate::scenario::Trace::default()
+        }
+    }
 }
 
 /// The socket `req` asks for, when it is a WebSocket upgrade of one of the socket paths.
@@ -89,14 +136,22 @@ fn query_value(headers_query: Option<&str>, name: &str) -> Option<String> {
 
 impl Pipeline {
     /// The answer to a WebSocket upgrade of a socket path: the upgrade, or the real HTTP
-    /// error; `None` when `req` is not one.
+    /// error, and what the log shows of it; `None` when `req` is not one.
     pub(super) async fn socket(
         &self,
         req: &Request,
         credentials: &Credentials,
-    ) -> Option<Result<Response, ApiError>> {
+    ) -> Option<(Result<Response, ApiError>, Opened)> {
         let kind = kind_of(req, &self.catalog.base_path)?;
-        Some(self.upgrade(kind, req, credentials).await)
+        let opened = Opened {
+            operation: kind.operation(),
+            model: query_value(req.uri().query(), "model"),
+            seq: Arc::new(OnceLock::new()),
+        };
+        let answer = self
+            .upgrade(kind, req, credentials, opened.seq.clone())
+            .await;
+        Some((answer, opened))
     }
 
     async fn upgrade(
@@ -104,6 +159,7 @@ impl Pipeline {
         kind: Kind,
         req: &Request,
         credentials: &Credentials,
+        seq: Arc<OnceLock<u64>>,
     ) -> Result<Response, ApiError> {
         let key = socket_key(req, credentials);
         let mut configured = None;
@@ -125,6 +181,11 @@ impl Pipeline {
         let query = req.uri().query();
         let model = query_value(query, "model");
         let call_id = query_value(query, "call_id");
+        if let (None, Some(call_id)) = (&configured, &call_id) {
+            // The sideband of an accepted call opens the session it was accepted with.
+            let namespace = key.as_deref().unwrap_or(super::pipeline::NO_KEY);
+            configured = behaviour::accepted_call(&self.settings.store, namespace, call_id);
+        }
         let ws = WebSocket::from_request_without_body(req)
             .await
             .map_err(|error| {
@@ -136,10 +197,11 @@ impl Pipeline {
                     .max_message_size(Some(MAX_MESSAGE_BYTES))
                     .max_frame_size(Some(MAX_MESSAGE_BYTES)),
             );
+        let activity = Activity::new(self.settings.scenarios.clone(), seq);
         if kind == Kind::Responses {
             let pipeline = self.clone();
             return Ok(ws
-                .on_upgrade(move |socket| responses::start(socket, pipeline, key))
+                .on_upgrade(move |socket| responses::start(socket, pipeline, key, activity))
                 .into_response());
         }
         let from_secret = configured
@@ -155,7 +217,7 @@ impl Pipeline {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let ids = self.settings.ids.next_source();
-        let session = if kind == Kind::Translations {
+        let mut session = if kind == Kind::Translations {
             Socket::Translation(Box::new(Translation::new(
                 self.catalog.clone(),
                 model.as_deref(),
@@ -179,10 +241,51 @@ impl Pipeline {
             };
             Socket::Session(Box::new(Session::new(self.catalog.clone(), opening, ids)))
         };
+        let plans = realtime::Plans::default();
+        session.set_planner(planner(
+            self.settings.scenarios.clone(),
+            req.headers().clone(),
+            key,
+            plans.clone(),
+        ));
         Ok(ws
-            .on_upgrade(move |socket| realtime::run(socket, session))
+            .on_upgrade(move |socket| realtime::run(socket, session, plans, activity))
             .into_response())
     }
+}
+
+/// The planner of a Realtime session: each turn planned by the scenario engine as a request
+/// to the socket's pseudo-operation (with the upgrade's headers and key), its plan kept in
+/// `plans` for the frame loop (pacing, faults, the log) and its script handed to the
+/// session.
+fn planner(
+    engine: Arc<Engine>,
+    headers: HeaderMap,
+    key: Option<String>,
+    plans: realtime::Plans,
+) -> turns::Planner {
+    Box::new(move |body| {
+        let Some(op) = turns::socket_operation(turns::REALTIME_SOCKET) else {
+            return TurnScript::Normal;
+        };
+        let request = ValidRequest {
+            body: body.clone(),
+            ..ValidRequest::default()
+        };
+        let mut plan = engine.plan(op, &turns::TURNS, &request, &headers, key.as_deref());
+        if plan.trace.delivery.is_none() {
+            plan.trace.delivery = plan.stream.fault();
+        }
+        let script = match &plan.outcome {
+            Outcome::Scripted(script) => TurnScript::Scripted(script.clone()),
+            Outcome::Fail(Failure::Error(error)) => TurnScript::Error(error.error.clone()),
+            _ => TurnScript::Normal,
+        };
+        if let Ok(mut plans) = plans.lock() {
+            plans.push(plan);
+        }
+        script
+    })
 }
 
 /// A socket's next client frame, once idle timeouts and closing handshakes are dealt with.

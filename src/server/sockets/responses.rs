@@ -7,6 +7,7 @@
 //! `error` event (`ResponseWsError`: its HTTP status and the error envelope's `error`).
 
 use super::super::pipeline::Pipeline;
+use super::activity::Activity;
 use super::{binary_refused, next_frame, Frame};
 use crate::error::ApiError;
 use futures_util::future::BoxFuture;
@@ -22,33 +23,43 @@ pub(super) fn start(
     socket: WebSocketStream,
     pipeline: Pipeline,
     key: Option<String>,
+    activity: Activity,
 ) -> BoxFuture<'static, ()> {
-    Box::pin(run(socket, pipeline, key))
+    Box::pin(run(socket, pipeline, key, activity))
 }
 
 /// Runs one Responses socket to its end; `key` is the socket's API key.
-async fn run(socket: WebSocketStream, pipeline: Pipeline, key: Option<String>) {
-    let (mut sink, mut stream) = socket.split();
-    loop {
-        let text = match next_frame(&mut stream, &mut sink).await {
-            Frame::Gone | Frame::Broken(_) => return,
+async fn run(
+    socket: WebSocketStream,
+    pipeline: Pipeline,
+    key: Option<String>,
+    mut activity: Activity,
+) {
+    let (sink, mut stream) = socket.split();
+    let mut sink = Logged {
+        sink,
+        activity: &mut activity,
+    };
+    let ended = loop {
+        sink.activity.flush();
+        let text = match next_frame(&mut stream, &mut sink.sink).await {
+            Frame::Gone => break "closed by the client",
+            Frame::Broken(_) => break "frame too large",
             Frame::Text(text) => text,
             Frame::Binary => {
-                if sink
-                    .send(error_frame(&binary_refused(), None))
-                    .await
-                    .is_err()
-                {
-                    return;
+                sink.activity.client("");
+                if !sink.send(error_frame(&binary_refused(), None)).await {
+                    break "gone";
                 }
                 continue;
             }
         };
+        sink.activity.client(&text);
         let (body, stream_id) = match request_body(&text) {
             Ok(parts) => parts,
             Err(error) => {
-                if sink.send(error_frame(&error, None)).await.is_err() {
-                    return;
+                if !sink.send(error_frame(&error, None)).await {
+                    break "gone";
                 }
                 continue;
             }
@@ -62,8 +73,23 @@ async fn run(socket: WebSocketStream, pipeline: Pipeline, key: Option<String>) {
         )
         .await
         {
-            return;
+            break "dropped";
         }
+    };
+    activity.end(ended);
+}
+
+/// The socket's sending half, logging each frame it sends.
+struct Logged<'a, S> {
+    sink: S,
+    activity: &'a mut Activity,
+}
+
+impl<S: futures_util::Sink<Message> + Unpin> Logged<'_, S> {
+    /// Sends `text`; `false` when the socket is gone.
+    async fn send(&mut self, text: String) -> bool {
+        self.activity.server_text(&text);
+        self.sink.send(Message::Text(text)).await.is_ok()
     }
 }
 
@@ -121,7 +147,7 @@ async fn forward<S>(
     key: Option<&str>,
     body: Value,
     stream_id: Option<&str>,
-    sink: &mut S,
+    sink: &mut Logged<'_, S>,
 ) -> bool
 where
     S: futures_util::Sink<Message> + Unpin,
@@ -154,7 +180,7 @@ where
         if let Some(id) = stream_id {
             frame["stream_id"] = json!(id);
         }
-        return sink.send(Message::Text(frame.to_string())).await.is_ok();
+        return sink.send(frame.to_string()).await;
     }
     let mut body = std::pin::pin!(response.into_body().into_bytes_stream());
     let mut pending = String::new();
@@ -167,7 +193,7 @@ where
         while let Some(end) = pending.find("\n\n") {
             let block: String = pending.drain(..end + 2).collect();
             if let Some(frame) = frame_of(&block, stream_id) {
-                if sink.send(Message::Text(frame)).await.is_err() {
+                if !sink.send(frame).await {
                     return false;
                 }
             }
@@ -197,11 +223,11 @@ fn frame_of(block: &str, stream_id: Option<&str>) -> Option<String> {
 }
 
 /// An `error` frame for a refused client event.
-fn error_frame(error: &ApiError, stream_id: Option<&str>) -> Message {
+fn error_frame(error: &ApiError, stream_id: Option<&str>) -> String {
     let mut frame =
         json!({"type": "error", "status": error.status, "error": error.body()["error"]});
     if let Some(id) = stream_id {
         frame["stream_id"] = json!(id);
     }
-    Message::Text(frame.to_string())
+    frame.to_string()
 }

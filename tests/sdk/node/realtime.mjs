@@ -1,7 +1,8 @@
 // openai-node's Realtime WebSocket clients against openai-mock: `OpenAIRealtimeWS` (the
 // `ws` package, key in the Authorization header) and, where the runtime has a global
 // WebSocket, the browser client `OpenAIRealtimeWebSocket` (key in the
-// `openai-insecure-api-key.` subprotocol). Each runs a text turn, an audio turn and an
+// `openai-insecure-api-key.` subprotocol). Each runs a text turn, a turn scripted by the
+// rules file, an audio turn and an
 // invalid event answered by an `error` on a socket that stays open. Prints one JSON line:
 // {"ok": true, ...} when every check passed, else {"ok": false, "error": ...}, exit 1.
 import OpenAI from "openai";
@@ -41,14 +42,21 @@ async function session(rt) {
 
   rt.send({ type: "session.update", session: { type: "realtime", output_modalities: ["text"] } });
   await until(rt, "session.updated", received);
-  rt.send({
-    type: "conversation.item.create",
-    item: { type: "message", role: "user", content: [{ type: "input_text", text: 'Reply with "Hi from Node"' }] },
-  });
-  rt.send({ type: "response.create" });
-  const text = await until(rt, "response.done", received);
-  const said = text.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
+  /** A text turn after the user says `text`: the reply's text. */
+  const textTurn = async (text) => {
+    rt.send({
+      type: "conversation.item.create",
+      item: { type: "message", role: "user", content: [{ type: "input_text", text }] },
+    });
+    rt.send({ type: "response.create" });
+    const events = await until(rt, "response.done", received);
+    return events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
+  };
+  const said = await textTurn('Reply with "Hi from Node"');
   check(said === "Hi from Node", `text turn said ${JSON.stringify(said)}`);
+  // tests/sdk/realtime_rules.yaml scripts this turn's reply.
+  const word = await textTurn("What is the secret word?");
+  check(word === "The secret word is mango.", `scripted turn said ${JSON.stringify(word)}`);
 
   rt.send({ type: "response.create", response: { output_modalities: ["audio"] } });
   const audio = await until(rt, "response.done", received);
