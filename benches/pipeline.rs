@@ -5,8 +5,9 @@
 //!
 //! - `validate/<op>`: [`validate::validate`] on the raw body (JSON parse or multipart
 //!   decode, unknown-argument check, JSON Schema validation);
-//! - `generate/<op>`: [`generate::json_response`] plus the endpoint's `shape`, i.e. everything
-//!   that builds the answer as a `serde_json::Value`;
+//! - `generate/<op>`: [`Endpoint::start`] (the generated instance, or an empty object for an
+//!   endpoint that builds its whole answer) plus the endpoint's `shape`, i.e. everything that
+//!   builds the answer as a `serde_json::Value`;
 //! - `serialise/<op>`: `serde_json::to_vec` of that answer;
 //! - `stream/chat`: the server-sent events of a streamed chat completion, encoded.
 //!
@@ -17,7 +18,7 @@ use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use openai_mock::catalog::{Catalog, Operation};
 use openai_mock::endpoints::{Call, Endpoint, Options, Table};
-use openai_mock::generate::{self, Generator, Rng};
+use openai_mock::generate::{Generator, Rng};
 use openai_mock::services::sse::Event;
 use openai_mock::validate::{self, ValidRequest};
 use std::hint::black_box;
@@ -134,9 +135,12 @@ fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) 
 /// The shaped JSON answer, as the pipeline builds it.
 fn answer(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> serde_json::Value {
     let mut generator = Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW);
-    let mut answer = generate::json_response(catalog, op, request, &mut generator)
+    let endpoint = entry(catalog, op);
+    let call = call(catalog, op, request);
+    let mut answer = endpoint
+        .start(catalog, &call, &mut generator)
         .unwrap_or(serde_json::Value::Null);
-    (entry(catalog, op).shape)(&call(catalog, op, request), &mut answer, &mut generator);
+    (endpoint.shape)(&call, &mut answer, &mut generator);
     answer
 }
 
