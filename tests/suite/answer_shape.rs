@@ -64,6 +64,15 @@ const RESPONSE_KEYS: [&str; 27] = [
     "metadata",
 ];
 
+/// A 200 answer to `POST /responses` with a "Say hello." input and the `extra` fields.
+async fn create_response(mock: &Mock, extra: Value) -> Value {
+    let mut body = json!({"model": "gpt-4o", "input": "Say hello."});
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        body[key] = value.clone();
+    }
+    mock.ok("createResponse", "/responses", &body).await
+}
+
 fn chat_request() -> Value {
     json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello."}]})
 }
@@ -163,13 +172,7 @@ async fn streamed_chat_chunks_carry_the_completion_fields() {
 #[tokio::test]
 async fn a_response_has_every_field_the_real_api_always_sends() {
     let mock = Mock::start().await;
-    let answer = mock
-        .ok(
-            "createResponse",
-            "/responses",
-            &json!({"model": "gpt-4o", "input": "Say hello."}),
-        )
-        .await;
+    let answer = create_response(&mock, json!({})).await;
     assert_eq!(keys(&answer), RESPONSE_KEYS, "{answer}");
     assert!(answer["id"].as_str().unwrap().starts_with("resp_"));
     assert_eq!(answer["status"], "completed");
@@ -195,13 +198,7 @@ async fn a_response_has_every_field_the_real_api_always_sends() {
 #[tokio::test]
 async fn background_and_streamed_responses_keep_every_always_present_field() {
     let mock = Mock::start().await;
-    let queued = mock
-        .ok(
-            "createResponse",
-            "/responses",
-            &json!({"model": "gpt-4o", "input": "Say hello.", "background": true}),
-        )
-        .await;
+    let queued = create_response(&mock, json!({"background": true})).await;
     // A response not yet run (queued, or in progress in a stream) has no usage yet: the
     // spec's `usage` is not nullable.
     let before_start: Vec<&str> = RESPONSE_KEYS
