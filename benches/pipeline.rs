@@ -5,8 +5,9 @@
 //!
 //! - `validate/<op>`: [`validate::validate`] on the raw body (JSON parse or multipart
 //!   decode, unknown-argument check, JSON Schema validation);
-//! - `generate/<op>`: [`generate::json_response`] plus the endpoint's `shape`, i.e. everything
-//!   that builds the answer as a `serde_json::Value`;
+//! - `generate/<op>`: [`Endpoint::start`] (the generated instance, or an empty object for an
+//!   endpoint that builds its whole answer) plus the endpoint's `shape`, i.e. everything that
+//!   builds the answer as a `serde_json::Value`;
 //! - `serialise/<op>`: `serde_json::to_vec` of that answer;
 //! - `stream/chat`: the server-sent events of a streamed chat completion, encoded.
 //!
@@ -17,7 +18,7 @@ use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use openai_mock::catalog::{Catalog, Operation};
 use openai_mock::endpoints::{Call, Endpoint, Options, Table};
-use openai_mock::generate::{self, Generator, Rng};
+use openai_mock::generate::{Generator, Rng};
 use openai_mock::services::sse::Event;
 use openai_mock::validate::{self, ValidRequest};
 use std::hint::black_box;
@@ -131,12 +132,14 @@ fn call<'a>(catalog: &'a Catalog, op: &'a Operation, request: &'a ValidRequest) 
     }
 }
 
-/// The shaped JSON answer, as the pipeline builds it.
-fn answer(catalog: &Catalog, op: &Operation, request: &ValidRequest) -> serde_json::Value {
+/// The shaped JSON answer, as the pipeline builds it, for `endpoint` (looked up once, as the
+/// server does at startup, not per request).
+fn answer(catalog: &Catalog, endpoint: &Endpoint, call: &Call) -> serde_json::Value {
     let mut generator = Generator::new(&catalog.schemas, &catalog.fixtures, Rng::new(7), NOW);
-    let mut answer = generate::json_response(catalog, op, request, &mut generator)
+    let mut answer = endpoint
+        .start(catalog, call, &mut generator)
         .unwrap_or(serde_json::Value::Null);
-    (entry(catalog, op).shape)(&call(catalog, op, request), &mut answer, &mut generator);
+    (endpoint.shape)(call, &mut answer, &mut generator);
     answer
 }
 
@@ -168,8 +171,10 @@ fn bench_generate(c: &mut Criterion) {
     for case in cases() {
         let op = operation(&catalog, case.operation);
         let request = rt.block_on(validated(&catalog, op, &case));
+        let endpoint = entry(&catalog, op);
+        let call = call(&catalog, op, &request);
         group.bench_function(case.name, |b| {
-            b.iter(|| answer(&catalog, op, black_box(&request)))
+            b.iter(|| answer(&catalog, endpoint, black_box(&call)))
         });
     }
     group.finish();
@@ -182,7 +187,7 @@ fn bench_serialise(c: &mut Criterion) {
     for case in cases() {
         let op = operation(&catalog, case.operation);
         let request = rt.block_on(validated(&catalog, op, &case));
-        let answer = answer(&catalog, op, &request);
+        let answer = answer(&catalog, entry(&catalog, op), &call(&catalog, op, &request));
         let size = serde_json::to_vec(&answer).map_or(0, |v| v.len());
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_function(case.name, |b| {
@@ -200,9 +205,10 @@ fn bench_stream(c: &mut Criterion) {
         Bytes::from(String::from_utf8_lossy(&case.body).replacen('{', r#"{"stream":true,"#, 1));
     let op = operation(&catalog, case.operation);
     let request = rt.block_on(validated(&catalog, op, &case));
-    let answer = answer(&catalog, op, &request);
-    let stream = entry(&catalog, op).stream;
+    let endpoint = entry(&catalog, op);
     let call = call(&catalog, op, &request);
+    let answer = answer(&catalog, endpoint, &call);
+    let stream = endpoint.stream;
     let count = stream(&call, Some(&answer)).map_or(0, |events| events.len());
     let mut group = c.benchmark_group("stream");
     group.throughput(Throughput::Elements(count as u64));

@@ -129,7 +129,8 @@ fn inputs(body: &Value) -> Result<Vec<Input>, ApiError> {
     }
 }
 
-/// Replaces the generated embeddings with real vectors for each input, and counts usage.
+/// Builds the answer into `answer` (replacing what it held): a real vector for each input,
+/// and the usage.
 pub fn shape(request: &ValidRequest, answer: &mut Value) {
     let Ok(inputs) = inputs(&request.body) else {
         return;
@@ -175,6 +176,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
             as_floats(answer);
         }
     },
+    whole_answer: true,
     ..Endpoint::GENERIC
 };
 
@@ -201,7 +203,10 @@ pub fn as_floats(answer: &mut Value) {
 /// The little-endian `f32` bytes of `vector`, base64-encoded (what `encoding_format: base64`
 /// returns).
 pub fn encode_base64(vector: &[f32]) -> String {
-    let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut bytes = Vec::with_capacity(vector.len() * 4);
+    for x in vector {
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 

@@ -6,13 +6,13 @@
 use crate::catalog::{Catalog, Operation};
 use crate::error::ApiError;
 use crate::generate::media::{self, Media};
-use crate::generate::{Generator, Rng};
+use crate::generate::{self, Generator, Rng};
 use crate::services::model::script::Scripted;
 use crate::services::sse::Event;
 use crate::store::Store;
 use crate::validate::ValidRequest;
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Server settings that change what endpoints answer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -129,6 +129,11 @@ pub struct Endpoint {
     /// (the model list of a namespace without fine-tuned models): serialised once and sent
     /// as it is, with no generation or serialisation per request. `None` builds the answer.
     pub prebuilt: fn(&Call) -> Option<Bytes>,
+    /// Whether `shape` builds the whole JSON answer itself: it then starts from an empty
+    /// object instead of a generated instance, so no schema generation runs for the request
+    /// and the answer carries only the fields the endpoint puts there (not the optional ones
+    /// a generated instance has and the real API does not send). See [`Endpoint::start`].
+    pub whole_answer: bool,
 }
 
 impl Endpoint {
@@ -147,7 +152,23 @@ impl Endpoint {
         continuation: None,
         polled: false,
         prebuilt: |_| None,
+        whole_answer: false,
     };
+
+    /// The JSON answer `shape` starts from (`None` when the spec declares no body): an empty
+    /// object for an endpoint that builds its [`whole_answer`](Endpoint::whole_answer), else
+    /// the generated, reflected instance of the response schema.
+    pub fn start<'a>(
+        &self,
+        catalog: &'a Catalog,
+        call: &Call,
+        generator: &mut Generator<'a>,
+    ) -> Option<Value> {
+        if self.whole_answer {
+            return call.op.response.schema.map(|_| Value::Object(Map::new()));
+        }
+        generate::json_response(catalog, call.op, call.request, generator)
+    }
 }
 
 /// The declared media type's body: the thumbnail variant when `?variant=thumbnail` asks for

@@ -476,9 +476,7 @@ impl Pipeline {
         let mut generator = self.generator(endpoint, call, raw_body, plan);
         let op = call.op;
         let mut answer = match op.response.content_type.as_deref() {
-            Some("application/json") | None => {
-                generate::json_response(&self.catalog, op, call.request, &mut generator)
-            }
+            Some("application/json") | None => endpoint.start(&self.catalog, call, &mut generator),
             _ => None,
         };
         if let Some(answer) = answer.as_mut() {

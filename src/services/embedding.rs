@@ -62,11 +62,19 @@ pub fn embed(text: &str, full: usize, dimensions: usize) -> Vec<f32> {
     }
     let feature_norm = norm(&vector).max(f32::MIN_POSITIVE);
     let shared_scale = SHARED_WEIGHT * feature_norm / (full as f32).sqrt();
-    let mut shared = Rng::new(fnv1a(&[b"embedding-shared-direction"]));
-    for value in &mut vector {
-        let unit = (shared.next_u64() >> 11) as f32 / (1u64 << 53) as f32; // [0, 1)
-                                                                           // Uniform in ±√3 has unit variance, so the shared part's length is `shared_scale·√n`.
-        *value += shared_scale * (unit * 2.0 - 1.0) * 3f32.sqrt();
+    // Uniform in ±√3 has unit variance, so the shared part's length is `shared_scale·√n`.
+    let cached = SHARED_DIRECTION.len().min(full);
+    for (value, direction) in vector.iter_mut().zip(SHARED_DIRECTION.iter()) {
+        *value += shared_scale * direction * 3f32.sqrt();
+    }
+    if full > cached {
+        let mut shared = shared_source();
+        for _ in 0..cached {
+            shared.next_u64();
+        }
+        for value in &mut vector[cached..] {
+            *value += shared_scale * shared_component(&mut shared) * 3f32.sqrt();
+        }
     }
     vector.truncate(dimensions.clamp(1, full));
     let length = norm(&vector);
@@ -78,6 +86,30 @@ pub fn embed(text: &str, full: usize, dimensions: usize) -> Vec<f32> {
         vector[0] = 1.0;
     }
     vector
+}
+
+/// How many components of the shared direction are computed once, at first use: the
+/// largest model's size.
+const SHARED_CACHED: usize = 3072;
+
+/// The first [`SHARED_CACHED`] components of the shared direction (before scaling): the
+/// same for every text and every vector size, so computed once instead of per embedding.
+static SHARED_DIRECTION: std::sync::LazyLock<Vec<f32>> = std::sync::LazyLock::new(|| {
+    let mut shared = shared_source();
+    (0..SHARED_CACHED)
+        .map(|_| shared_component(&mut shared))
+        .collect()
+});
+
+/// The random source of the shared direction's components, in order.
+fn shared_source() -> Rng {
+    Rng::new(fnv1a(&[b"embedding-shared-direction"]))
+}
+
+/// The next component of the shared direction, uniform in [-1, 1).
+fn shared_component(shared: &mut Rng) -> f32 {
+    let unit = (shared.next_u64() >> 11) as f32 / (1u64 << 53) as f32; // [0, 1)
+    unit * 2.0 - 1.0
 }
 
 /// Cosine similarity of two vectors of the same length.
@@ -155,6 +187,20 @@ mod tests {
         let short = embed("shortening keeps the prefix", 3072, 256);
         let prefix = &full[..256];
         assert!((cosine(prefix, &short) - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_cached_shared_direction_continues_past_its_cache() {
+        let mut shared = shared_source();
+        let direct: Vec<f32> = (0..SHARED_CACHED + 8)
+            .map(|_| shared_component(&mut shared))
+            .collect();
+        assert_eq!(&direct[..SHARED_CACHED], &SHARED_DIRECTION[..]);
+        // A size past the cache: its prefix is the cached size's vector, up to scale.
+        let long = embed("past the cache", SHARED_CACHED + 8, SHARED_CACHED + 8);
+        let short = embed("past the cache", SHARED_CACHED + 8, SHARED_CACHED);
+        assert!((cosine(&long[..SHARED_CACHED], &short) - 1.0).abs() < 1e-5);
+        assert!((norm(&long) - 1.0).abs() < 1e-4);
     }
 
     #[test]

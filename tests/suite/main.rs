@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answer_shape;
 mod architecture;
 mod behave_assistants;
 mod behave_batches;

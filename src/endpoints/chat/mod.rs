@@ -1,7 +1,9 @@
 //! `POST /chat/completions`: answers that read the conversation.
 //!
-//! The generated body keeps its id, `created` and `system_fingerprint`; everything else is
-//! decided here from the request:
+//! The endpoint builds the whole answer ([`Endpoint::whole_answer`]: no generated instance):
+//! the fields the real API always sends, in its order (`id`, `object`, `created`, `model`,
+//! `choices`, `usage`, `service_tier`, `system_fingerprint`), plus `metadata` when the request
+//! sends it. What they say is decided here from the request:
 //! - each of the `n` choices is a text reply ([`text::reply`]), a JSON instance of
 //!   `response_format`'s schema (or a JSON object for `json_object`), or tool calls chosen
 //!   by [`tools::select`] (legacy `functions` give a `function_call`);
@@ -26,7 +28,7 @@ mod web_search;
 use crate::endpoints::endpoint::{Call as EndpointCall, Endpoint};
 use crate::endpoints::models;
 use crate::error::ApiError;
-use crate::generate::{fnv1a, new_id, Generator, Rng};
+use crate::generate::{echo_fits, fnv1a, new_id, Generator, Rng};
 use crate::services::conversation::{content_text, Conversation};
 use crate::services::model::script::{self, Scripted};
 use crate::services::model::structured::{json_mode_schema, Instances};
@@ -66,11 +68,19 @@ pub const ENDPOINT: Endpoint = Endpoint {
     content_fields: Some(CONTENT_FIELDS),
     shape: shape_call,
     stream: |call, answer| answer.map(|answer| stream::chunks(answer, call.request)),
+    whole_answer: true,
     ..Endpoint::GENERIC
 };
 
 fn shape_call(call: &EndpointCall, answer: &mut Value, generator: &mut Generator<'_>) {
     shape(call.request, call.script, answer, generator);
+    // `metadata` comes back when the request sends it (a stored completion always has it).
+    let metadata = call.request.body.get("metadata");
+    if let (Some(metadata), Value::Object(object)) = (metadata, &mut *answer) {
+        if echo_fits(call.catalog, call.op, "metadata", metadata) {
+            object.insert("metadata".into(), metadata.clone());
+        }
+    }
     if let Some(script) = call.script {
         script::use_chat_call_ids(script, answer);
     } else {
@@ -202,7 +212,8 @@ struct Answer {
     completion_tokens: usize,
 }
 
-/// Shapes the generated chat completion into the answer for `request`.
+/// Builds the chat completion answering `request` into `answer` (whatever `answer` held is
+/// replaced).
 pub fn shape(
     request: &ValidRequest,
     script: Option<&Scripted>,
@@ -366,18 +377,23 @@ pub fn shape(
             "rejected_prediction_tokens": rejected,
         },
     });
-    let Value::Object(object) = answer else {
-        return;
-    };
-    object.insert("object".into(), json!("chat.completion"));
-    object.insert("model".into(), json!(model));
-    object.insert("choices".into(), Value::Array(choices));
-    object.insert("usage".into(), usage);
     let tier = match body.get("service_tier").and_then(Value::as_str) {
         None | Some("auto") => "default",
         Some(tier) => tier,
     };
-    object.insert("service_tier".into(), json!(tier));
+    let id = new_id(&mut generator.rng, "chatcmpl-");
+    let fingerprint = format!("fp_{}", generator.rng.hex(10));
+    // The fields the real API always sends, in its order.
+    *answer = json!({
+        "id": id,
+        "object": "chat.completion",
+        "created": now,
+        "model": model,
+        "choices": choices,
+        "usage": usage,
+        "service_tier": tier,
+        "system_fingerprint": fingerprint,
+    });
 }
 
 fn list(value: Option<&Value>, parse: fn(&Value) -> Option<Tool>) -> Vec<Tool> {
@@ -656,37 +672,4 @@ fn prediction_tokens(encoding: Encoding, body: &Value, content: Option<&str>) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasoning_models() {
-        for model in ["o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini"] {
-            assert!(is_reasoning_model(model), "{model}");
-        }
-        for model in [
-            "gpt-4o",
-            "gpt-5-chat-latest",
-            "omni-moderation-latest",
-            "gpt-4.1",
-        ] {
-            assert!(!is_reasoning_model(model), "{model}");
-        }
-    }
-
-    #[test]
-    fn prompt_tokens_follow_the_per_message_rule() {
-        let encoding = Encoding::O200k;
-        let messages = [
-            json!({"role": "system", "content": "You are terse."}),
-            json!({"role": "user", "content": "hello world", "name": "ada"}),
-        ];
-        let expected = 3
-            + (3 + encoding.count("system") + encoding.count("You are terse."))
-            + (3 + encoding.count("user")
-                + encoding.count("hello world")
-                + encoding.count("ada")
-                + 1);
-        assert_eq!(prompt_tokens(encoding, &messages, &[]), expected);
-    }
-}
+mod tests;

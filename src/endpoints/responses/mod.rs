@@ -4,7 +4,8 @@
 //! lifecycles, conversation items) in `keep`, and the hosted tools (`file_search`, ...: their
 //! output items and a message that uses their result) in `hosted`.
 //!
-//! The response object is rebuilt from the request, keeping the generated `id`:
+//! The response object is built whole from the request ([`Endpoint::whole_answer`]: no
+//! generated instance), with every field the real API always sends:
 //! - `output` holds, in order, a `reasoning` item for reasoning models (o-series, gpt-5;
 //!   with a summary when `reasoning.summary` is set), then either `function_call` /
 //!   `custom_tool_call` items chosen by [`tools::select`], or one `message` with an
@@ -75,6 +76,7 @@ pub const CREATE: Endpoint = Endpoint {
     typed_stream_errors: true,
     continuation: Some(continuation),
     polled: true,
+    whole_answer: true,
     ..Endpoint::GENERIC
 };
 
@@ -93,6 +95,7 @@ pub const INPUT_TOKENS: Endpoint = Endpoint {
         let count = input_tokens(Encoding::for_model(model), &body);
         *answer = json!({"object": "response.input_tokens", "input_tokens": count});
     },
+    whole_answer: true,
     ..Endpoint::GENERIC
 };
 
@@ -205,8 +208,9 @@ fn check_items(call: &Call, lenient: bool) -> Result<(), ApiError> {
     semantic::responses(body, (!earlier.is_empty()).then_some(&earlier[..]), lenient)
 }
 
-/// Shapes the generated response object into the answer for `request`, echoing a request
-/// field only where `fits` says it is valid in the answer.
+/// Builds the response object answering `request` into `answer` (keeping an `id` it holds
+/// with the `resp_` prefix), echoing a request field only where `fits` says it is valid in
+/// the answer.
 pub fn shape(
     request: &ValidRequest,
     script: Option<&Scripted>,
