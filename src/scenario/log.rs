@@ -31,6 +31,11 @@ pub const CAPACITY: usize = 1000;
 /// How many bytes of each body the log keeps.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
+/// How many body bytes the whole log keeps: past it, the oldest entries lose their bodies
+/// (and keep everything else), so large answers cannot make the log hold [`CAPACITY`] times
+/// two [`BODY_LIMIT`]s.
+pub const BODY_BUDGET: usize = 4 * 1024 * 1024;
+
 /// How many events of one socket the log lists (all are counted).
 pub const SOCKET_EVENT_LIMIT: usize = 200;
 
@@ -89,6 +94,11 @@ pub struct Bodies {
 }
 
 impl Bodies {
+    /// The bytes these bodies hold.
+    fn size(&self) -> usize {
+        self.request.len() + self.response.len()
+    }
+
     /// Keeps the first [`BODY_LIMIT`] bytes of `body`, and whether it was cut. A body within
     /// the limit is shared, not copied (the request and answer bodies are buffers of their
     /// own, or the static bytes of a prebuilt answer); a longer one is copied in part, so
@@ -144,6 +154,10 @@ pub struct RequestLog {
 struct Inner {
     entries: VecDeque<ReceivedRequest>,
     seen: u64,
+    /// The body bytes the entries hold.
+    body_bytes: usize,
+    /// Entries numbered below this have had their bodies dropped for [`BODY_BUDGET`].
+    bodies_from: u64,
 }
 
 impl RequestLog {
@@ -161,8 +175,27 @@ impl RequestLog {
                 true => inner.entries.pop_front(),
                 false => None,
             };
+            if let Some(evicted) = &evicted {
+                inner.body_bytes -= evicted.bodies.size().min(inner.body_bytes);
+            }
+            inner.body_bytes += entry.bodies.size();
             inner.entries.push_back(entry);
-            (inner.seen, evicted)
+            let mut dropped = Vec::new();
+            while inner.body_bytes > BODY_BUDGET {
+                let Some(front) = inner.entries.front().map(|e| e.seq) else {
+                    break;
+                };
+                let at = inner.bodies_from.saturating_sub(front) as usize;
+                // Never the newest entry's: a single request is within the budget.
+                if at + 1 >= inner.entries.len() {
+                    break;
+                }
+                inner.bodies_from = front + at as u64 + 1;
+                let bodies = std::mem::take(&mut inner.entries[at].bodies);
+                inner.body_bytes -= bodies.size().min(inner.body_bytes);
+                dropped.push(bodies);
+            }
+            (inner.seen, (evicted, dropped))
         };
         drop(evicted);
         seq
@@ -183,6 +216,7 @@ impl RequestLog {
     pub fn clear(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();
+            inner.body_bytes = 0;
         }
     }
 
@@ -283,6 +317,35 @@ mod tests {
             "client"
         );
         log.amend(seq + 1, |_| panic!("no such entry"));
+    }
+
+    #[test]
+    fn the_oldest_entries_lose_their_bodies_past_the_budget() {
+        let log = RequestLog::default();
+        let body = Bytes::from(vec![b'x'; BODY_LIMIT]);
+        let per_entry = 2 * BODY_LIMIT;
+        let fit = BODY_BUDGET / per_entry;
+        for _ in 0..fit + 10 {
+            log.record(ReceivedRequest {
+                bodies: Bodies {
+                    request: body.clone(),
+                    response: body.clone(),
+                    ..Bodies::default()
+                },
+                ..ReceivedRequest::default()
+            });
+        }
+        let entries = log.entries();
+        let kept: Vec<bool> = entries
+            .iter()
+            .map(|e| !e.bodies.request.is_empty())
+            .collect();
+        assert_eq!(kept.iter().filter(|k| **k).count(), fit);
+        // The bodies that went are the oldest; every entry is still listed.
+        assert!(kept[..10].iter().all(|k| !k) && kept[10..].iter().all(|k| *k));
+        assert_eq!(entries.len(), fit + 10);
+        let held: usize = entries.iter().map(|e| e.bodies.size()).sum();
+        assert!(held <= BODY_BUDGET);
     }
 
     #[test]
